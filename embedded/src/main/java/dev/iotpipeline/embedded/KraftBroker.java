@@ -1,0 +1,195 @@
+package dev.iotpipeline.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node Kafka cluster (combined broker and KRaft controller) running in this JVM, on
+ * 127.0.0.1 by default, with its data in one directory. The directory is formatted on first start;
+ * later starts on the same directory keep every topic, offset and transaction. Internal topics use
+ * replication factor 1, so transactions and exactly-once work on one node.
+ *
+ * <p>This class is the only place that touches Kafka's internal server APIs.
+ */
+public final class KraftBroker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KraftBroker.class);
+    private static final int NODE_ID = 1;
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+
+    private final Settings settings;
+    private KafkaRaftServer server;
+
+    /**
+     * Where and how the broker runs.
+     *
+     * @param dataDir log and metadata directory, created and formatted if new
+     * @param host address both listeners bind to
+     * @param port client (PLAINTEXT) listener port, 9092 in the embedded default
+     * @param controllerPort KRaft controller listener port
+     * @param overrides broker properties applied last (for example {@code message.max.bytes})
+     */
+    public record Settings(Path dataDir, String host, int port, int controllerPort, Map<String, String> overrides) {
+        public Settings {
+            overrides = Map.copyOf(overrides);
+        }
+
+        public static Settings of(Path dataDir, int port, int controllerPort) {
+            return new Settings(dataDir, "127.0.0.1", port, controllerPort, Map.of());
+        }
+
+        public Settings withOverrides(Map<String, String> more) {
+            Map<String, String> merged = new LinkedHashMap<>(overrides);
+            merged.putAll(more);
+            return new Settings(dataDir, host, port, controllerPort, merged);
+        }
+    }
+
+    public KraftBroker(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** Formats the data directory if it is new, starts the node and waits until it serves clients. */
+    public synchronized KraftBroker start(Duration timeout) {
+        if (server != null) {
+            throw new IllegalStateException("Kafka broker already started");
+        }
+        Ports.requireFree("Kafka broker", settings.host(), settings.port());
+        Ports.requireFree("Kafka controller", settings.host(), settings.controllerPort());
+        Properties props = brokerProperties();
+        try {
+            formatIfNew(props);
+            server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+            server.startup();
+            awaitReady(timeout);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.info("Kafka broker ready on {} (data in {})", bootstrapServers(), settings.dataDir());
+        return this;
+    }
+
+    public String bootstrapServers() {
+        return settings.host() + ":" + settings.port();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Stops the broker and waits for its threads; safe to call more than once. */
+    @Override
+    public synchronized void close() {
+        if (server == null) {
+            return;
+        }
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+            LOG.info("Kafka broker on {} stopped", bootstrapServers());
+        } finally {
+            server = null;
+        }
+    }
+
+    Properties brokerProperties() {
+        String listenerHost = settings.host();
+        Properties props = new Properties();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", String.valueOf(NODE_ID));
+        props.put("controller.quorum.voters", NODE_ID + "@" + listenerHost + ":" + settings.controllerPort());
+        props.put("controller.listener.names", CONTROLLER_LISTENER);
+        props.put("listeners", "PLAINTEXT://" + listenerHost + ":" + settings.port() + "," + CONTROLLER_LISTENER + "://"
+                + listenerHost + ":" + settings.controllerPort());
+        props.put("advertised.listeners", "PLAINTEXT://" + listenerHost + ":" + settings.port());
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("log.dirs", settings.dataDir().toAbsolutePath().toString());
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("offsets.topic.num.partitions", "10");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("transaction.state.log.num.partitions", "10");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        // Applications create their topics with the partitions and configs they need.
+        props.put("auto.create.topics.enable", "false");
+        props.putAll(settings.overrides());
+        return props;
+    }
+
+    private void formatIfNew(Properties props) {
+        Path dir = settings.dataDir().toAbsolutePath();
+        if (Files.exists(dir.resolve("meta.properties"))) {
+            return;
+        }
+        try {
+            Files.createDirectories(dir);
+            new Formatter()
+                    .setNodeId(NODE_ID)
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setDirectories(List.of(dir.toString()))
+                    .setMetadataLogDirectory(dir.toString())
+                    .setControllerListenerName(CONTROLLER_LISTENER)
+                    .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                    .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                    .setUnstableFeatureVersionsEnabled(false)
+                    .setPrintStream(System.out)
+                    .run();
+            LOG.info("Formatted new Kafka data directory {}", dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create Kafka data directory " + dir, e);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot format Kafka data directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 4_000);
+        try (Admin admin = Admin.create(config)) {
+            while (true) {
+                String problem;
+                try {
+                    if (!admin.describeCluster().nodes().get(4, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                    problem = "no broker registered yet";
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("Interrupted while waiting for the Kafka broker", e);
+                } catch (Exception e) {
+                    problem = e.getMessage();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Kafka broker on " + bootstrapServers() + " not ready after "
+                            + timeout.toSeconds() + " s: " + problem);
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+        }
+    }
+}
