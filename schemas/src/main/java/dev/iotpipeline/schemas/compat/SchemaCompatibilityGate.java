@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
@@ -60,12 +61,24 @@ public final class SchemaCompatibilityGate {
         });
         current.forEach((name, schema) -> {
             TreeMap<Integer, Schema> versions = released.get(name);
-            if (versions == null) {
-                return;
+            if (versions != null) {
+                violations.addAll(checkAgainst(name, schema, versions));
             }
-            Map<Integer, Schema> toCheck = mode.transitive() ? versions : versions.tailMap(versions.lastKey());
-            toCheck.forEach((version, old) -> violations.addAll(compare(name, version, schema, old)));
         });
+        return violations;
+    }
+
+    /**
+     * Checks one candidate schema against the earlier versions of the same schema (by version
+     * number), in this gate's mode: all of them when transitive, else the latest.
+     */
+    public List<Violation> checkAgainst(String name, Schema candidate, NavigableMap<Integer, Schema> versions) {
+        List<Violation> violations = new ArrayList<>();
+        if (versions.isEmpty()) {
+            return violations;
+        }
+        Map<Integer, Schema> toCheck = mode.transitive() ? versions : versions.tailMap(versions.lastKey(), true);
+        toCheck.forEach((version, old) -> violations.addAll(compare(name, version, candidate, old)));
         return violations;
     }
 

@@ -1,0 +1,103 @@
+package dev.iotpipeline.launcher;
+
+import dev.iotpipeline.embedded.KraftBroker;
+import dev.iotpipeline.embedded.SchemaRegistryServer;
+import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
+import dev.iotpipeline.schemas.compat.SchemaCompatibilityGate;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole pipeline in one process tree on 127.0.0.1: started in dependency order with progress
+ * on the console, stopped in reverse order. Everything persists under the data directory, so a
+ * restart on the same directory keeps topics, offsets, schemas and their ids.
+ */
+public final class EmbeddedPipeline implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPipeline.class);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+    private final EmbeddedSettings settings;
+    private final PrintStream out;
+    private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private KraftBroker broker;
+    private SchemaRegistryServer registry;
+
+    public EmbeddedPipeline(EmbeddedSettings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /** Starts every component; on failure stops what already started and rethrows. */
+    public EmbeddedPipeline start() {
+        try {
+            step("Kafka broker (KRaft)", () -> {
+                broker = new KraftBroker(KraftBroker.Settings.of(settings.kafkaDir(), settings.kafkaPort(),
+                        settings.kafkaControllerPort())).start(START_TIMEOUT);
+                running.push(broker);
+            });
+            step("schema registry", () -> {
+                registry = new SchemaRegistryServer(new SchemaRegistryServer.Settings(SchemaRegistryServer.locateRunnerJar(),
+                        EmbeddedSettings.HOST, settings.registryPort(), Optional.of(settings.registryDir()),
+                        settings.logDir().resolve("schema-registry.log"))).start(START_TIMEOUT);
+                running.push(registry);
+                // The registry enforces the same rule as the build's compatibility gate.
+                RestSchemaRegistryClient.forUrl(registry.confluentApiUrl())
+                        .setGlobalCompatibility(SchemaCompatibilityGate.DEFAULT_MODE);
+            });
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    /** Prints where everything listens, then the READY line. */
+    public void printEndpoints() {
+        out.println();
+        out.println("Endpoints (127.0.0.1 only, for local use):");
+        out.printf("  Kafka bootstrap servers  %s%n", broker.bootstrapServers());
+        out.printf("  Schema registry          %s   (Confluent API; schema.registry.url)%n", registry.confluentApiUrl());
+        out.printf("  Data directory           %s%n", settings.dataDir().toAbsolutePath());
+        out.printf("  Logs                     %s%n", settings.logDir().toAbsolutePath());
+        out.println();
+        out.println("READY  (Ctrl-C stops everything; './pipeline up' on the same data directory resumes)");
+        out.flush();
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    public String registryUrl() {
+        return registry.confluentApiUrl();
+    }
+
+    /** Stops every started component, last started first. */
+    @Override
+    public synchronized void close() {
+        while (!running.isEmpty()) {
+            AutoCloseable component = running.pop();
+            try {
+                component.close();
+            } catch (Exception e) {
+                LOG.warn("Error while stopping {}: {}", component.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+
+    private void step(String name, Runnable start) {
+        long started = System.nanoTime();
+        out.printf("Starting %s ...%n", name);
+        out.flush();
+        start.run();
+        out.printf("  %s up in %.1f s%n", name, (System.nanoTime() - started) / 1e9);
+        out.flush();
+        LOG.info("{} started", name);
+    }
+}

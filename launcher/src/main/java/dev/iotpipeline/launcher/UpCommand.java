@@ -1,0 +1,60 @@
+package dev.iotpipeline.launcher;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ./pipeline up}: starts everything and runs until Ctrl-C or SIGTERM. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Starts the whole pipeline on 127.0.0.1 and runs until Ctrl-C (SIGTERM).")
+final class UpCommand implements Callable<Integer> {
+
+    @Option(names = "--data-dir", defaultValue = "${env:IOT_DATA_DIR:-data}",
+            description = "Directory for all data and logs (env IOT_DATA_DIR, default ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--kafka-port", defaultValue = "${env:IOT_KAFKA_PORT:-9092}",
+            description = "Kafka client port (env IOT_KAFKA_PORT, default ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--kafka-controller-port", defaultValue = "${env:IOT_KAFKA_CONTROLLER_PORT:-9093}",
+            description = "Kafka KRaft controller port (env IOT_KAFKA_CONTROLLER_PORT, default ${DEFAULT-VALUE}).")
+    int kafkaControllerPort;
+
+    @Option(names = "--registry-port", defaultValue = "${env:IOT_REGISTRY_PORT:-8081}",
+            description = "Schema registry port (env IOT_REGISTRY_PORT, default ${DEFAULT-VALUE}).")
+    int registryPort;
+
+    @Option(names = "--log-level", defaultValue = "${env:IOT_LOG_LEVEL:-INFO}",
+            description = "Log level of the pipeline's own components: ERROR, WARN, INFO, DEBUG, TRACE "
+                    + "(env IOT_LOG_LEVEL, default ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        EmbeddedSettings settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort);
+        // Logging reads these when it first starts, which is after this point.
+        System.setProperty("iot.log.dir", settings.logDir().toAbsolutePath().toString());
+        System.setProperty("iot.log.level", logLevel);
+
+        EmbeddedPipeline pipeline;
+        try {
+            pipeline = new EmbeddedPipeline(settings, System.out).start();
+        } catch (RuntimeException e) {
+            System.err.println("ERROR: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("Stopping ...");
+            pipeline.close();
+            System.out.println("Stopped.");
+            stopped.countDown();
+        }, "pipeline-stop"));
+        pipeline.printEndpoints();
+        stopped.await();
+        return 0;
+    }
+}

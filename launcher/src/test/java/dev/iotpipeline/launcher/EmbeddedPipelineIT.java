@@ -1,0 +1,78 @@
+package dev.iotpipeline.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.iotpipeline.embedded.PortInUseException;
+import dev.iotpipeline.embedded.Ports;
+import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
+import dev.iotpipeline.schemas.canonical.Position;
+import dev.iotpipeline.schemas.compat.CompatibilityMode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedPipelineIT {
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void aRestartOnTheSameDataDirectoryKeepsTopicsSchemasAndTheirIds() throws Exception {
+        EmbeddedSettings settings = new EmbeddedSettings(dataDir, Ports.freePort("127.0.0.1"),
+                Ports.freePort("127.0.0.1"), Ports.freePort("127.0.0.1"));
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        int id;
+        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(settings, new PrintStream(console, true, StandardCharsets.UTF_8)).start()) {
+            pipeline.printEndpoints();
+            try (Admin admin = admin(pipeline)) {
+                admin.createTopics(List.of(new NewTopic("kept", 2, (short) 1))).all().get();
+            }
+            var registry = RestSchemaRegistryClient.forUrl(pipeline.registryUrl());
+            assertThat(registry.compatibility("any-subject")).isEqualTo(CompatibilityMode.FULL_TRANSITIVE);
+            id = registry.register("kept-value", Position.getClassSchema());
+        }
+        String output = console.toString(StandardCharsets.UTF_8);
+        assertThat(output).contains("Kafka bootstrap servers  127.0.0.1:" + settings.kafkaPort());
+        assertThat(output.lines().filter(l -> l.startsWith("READY"))).hasSize(1);
+
+        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start();
+                Admin admin = admin(pipeline)) {
+            assertThat(admin.listTopics().names().get()).contains("kept");
+            var registry = RestSchemaRegistryClient.forUrl(pipeline.registryUrl());
+            assertThat(registry.schemaById(id)).isEqualTo(Position.getClassSchema());
+            assertThat(registry.lookup("kept-value", Position.getClassSchema()).id()).isEqualTo(id);
+        }
+    }
+
+    @Test
+    void aTakenPortIsNamedAndNothingIsLeftRunning() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            int kafkaPort = Ports.freePort("127.0.0.1");
+            EmbeddedSettings settings = new EmbeddedSettings(dataDir, kafkaPort, Ports.freePort("127.0.0.1"),
+                    taken.getLocalPort());
+
+            assertThatThrownBy(() -> new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start())
+                    .isInstanceOf(PortInUseException.class)
+                    .hasMessageContaining("Schema registry cannot listen on 127.0.0.1:" + taken.getLocalPort());
+            // The broker that had started was stopped again: its port is free.
+            Ports.requireFree("Kafka broker", "127.0.0.1", kafkaPort);
+        }
+    }
+
+    private static Admin admin(EmbeddedPipeline pipeline) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers()));
+    }
+}

@@ -1,0 +1,30 @@
+package dev.iotpipeline.schemas.contract;
+
+/**
+ * Default Kafka topic names shared by the bridge, the streams app, the sinks and the launcher.
+ * Every component reads its topic names from configuration whose defaults come from here, so a
+ * deployment can rename them without a code change.
+ *
+ * <p>Raw topics are per device type: the payload format version travels in a header, so a new
+ * firmware version needs no new topic. Canonical and batch topics are per measurement family
+ * (see {@link MeasurementFamily}).
+ */
+public final class Topics {
+
+    /** Raw env-sensor payloads (every format version), key = device id, headers per {@link TelemetryHeaders}. */
+    public static final String RAW_ENV_SENSOR = "iot.raw.env-sensor";
+    /** Raw gps-tracker payloads (every format version), key = device id, headers per {@link TelemetryHeaders}. */
+    public static final String RAW_GPS_TRACKER = "iot.raw.gps-tracker";
+    /** Everything the pipeline could not convert: original bytes and headers plus {@link DeadLetterHeaders}. */
+    public static final String DEAD_LETTER = "iot.deadletter";
+
+    private static final String RAW_PREFIX = "iot.raw.";
+
+    private Topics() {
+    }
+
+    /** The default raw topic for a device type: {@code iot.raw.<deviceType>}. */
+    public static String rawTopic(String deviceType) {
+        return RAW_PREFIX + deviceType;
+    }
+}
