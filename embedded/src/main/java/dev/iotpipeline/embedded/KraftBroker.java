@@ -156,7 +156,7 @@ public final class KraftBroker implements AutoCloseable {
                     .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
                     .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
                     .setUnstableFeatureVersionsEnabled(false)
-                    .setPrintStream(System.out)
+                    .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
                     .run();
             LOG.info("Formatted new Kafka data directory {}", dir);
         } catch (IOException e) {
