@@ -1,0 +1,50 @@
+package dev.iotpipeline.streams.convert;
+
+import dev.iotpipeline.streams.convert.env.EnvSensorV1JsonConverter;
+import dev.iotpipeline.streams.convert.env.EnvSensorV2JsonConverter;
+import dev.iotpipeline.streams.convert.env.EnvSensorV3BinaryConverter;
+import dev.iotpipeline.streams.convert.gps.GpsTrackerV1TextConverter;
+import dev.iotpipeline.streams.convert.gps.GpsTrackerV2JsonConverter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+
+/** Finds the converter for a device type and format version. */
+public final class ConverterRegistry {
+
+    private final Map<String, FormatConverter> converters = new TreeMap<>();
+
+    public ConverterRegistry(List<FormatConverter> converters) {
+        for (FormatConverter converter : converters) {
+            FormatConverter previous = this.converters.putIfAbsent(converter.sourceFormat(), converter);
+            if (previous != null) {
+                throw new IllegalArgumentException("Two converters for " + converter.sourceFormat() + ": "
+                        + previous.getClass().getName() + " and " + converter.getClass().getName());
+            }
+        }
+    }
+
+    /** The built-in converters of every format in the product contract. */
+    public static List<FormatConverter> builtIn() {
+        return List.of(new EnvSensorV1JsonConverter(), new EnvSensorV2JsonConverter(), new EnvSensorV3BinaryConverter(),
+                new GpsTrackerV1TextConverter(), new GpsTrackerV2JsonConverter());
+    }
+
+    /** The built-in converters plus those on the class path listed for {@link ServiceLoader}. */
+    public static ConverterRegistry withPlugins() {
+        List<FormatConverter> all = new java.util.ArrayList<>(builtIn());
+        ServiceLoader.load(FormatConverter.class).forEach(all::add);
+        return new ConverterRegistry(all);
+    }
+
+    public Optional<FormatConverter> find(String deviceType, String version) {
+        return Optional.ofNullable(converters.get(deviceType + "/" + version));
+    }
+
+    /** Every known {@code deviceType/version}, sorted. */
+    public List<String> formats() {
+        return List.copyOf(converters.keySet());
+    }
+}

@@ -1,0 +1,88 @@
+package dev.iotpipeline.streams.topology;
+
+import dev.iotpipeline.registry.client.SchemaRegistryClient;
+import dev.iotpipeline.registry.serde.ConfluentAvroDeserializer;
+import dev.iotpipeline.registry.serde.ConfluentAvroSerializer;
+import dev.iotpipeline.streams.batch.BatchPolicy;
+import dev.iotpipeline.streams.batch.Family;
+import dev.iotpipeline.streams.batch.MicroBatchProcessor;
+import dev.iotpipeline.streams.batch.OpenBatch;
+import dev.iotpipeline.streams.convert.ConverterRegistry;
+import dev.iotpipeline.streams.dedup.DeduplicationProcessor;
+import dev.iotpipeline.streams.metrics.StreamsMetrics;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The processing stage as a pure function of its settings.
+ *
+ * <pre>
+ * raw topics ──convert──dedup──▶ iot.canonical.&lt;family&gt; ──batch──▶ iot.batch.&lt;family&gt;
+ *                 │                                          │
+ *                 └──────────────▶ dead-letter topic ◀───────┘
+ * </pre>
+ *
+ * Batching reads the canonical topic rather than batching in the first sub-topology, so each batch
+ * covers one canonical partition's contiguous offset range, whichever raw topics fed it.
+ */
+public final class TelemetryTopology {
+
+    static final String RAW_SOURCE = "raw-source";
+    static final String CONVERT = "convert";
+
+    private TelemetryTopology() {
+    }
+
+    public static Topology build(TopologySettings settings, SchemaRegistryClient registry, BatchPolicy policy,
+                                 ConverterRegistry converters, StreamsMetrics metrics) {
+        Topology topology = new Topology();
+        topology.addSource(RAW_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                settings.rawTopics().toArray(String[]::new));
+        topology.addProcessor(CONVERT, () -> new ConversionProcessor(converters, metrics), RAW_SOURCE);
+        topology.addSink(ConversionProcessor.DEAD_LETTER, settings.deadLetterTopic(),
+                new ByteArraySerializer(), new ByteArraySerializer(), CONVERT);
+        topology.addProcessor(ConversionProcessor.CANONICAL,
+                () -> new DeduplicationProcessor(settings.dedupWindow(), metrics), CONVERT);
+        topology.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(DeduplicationProcessor.STORE, settings.dedupWindow(), settings.dedupWindow(), false),
+                Serdes.String(), Serdes.Long()).withCachingDisabled(), ConversionProcessor.CANONICAL);
+        for (Family<?, ?> family : Family.ALL) {
+            addFamily(topology, family, settings, registry, policy, metrics);
+        }
+        return topology;
+    }
+
+    private static <R extends SpecificRecord, B extends SpecificRecord> void addFamily(
+            Topology topology, Family<R, B> family, TopologySettings settings, SchemaRegistryClient registry,
+            BatchPolicy policy, StreamsMetrics metrics) {
+        String canonicalTopic = family.id().canonicalTopic();
+        topology.addSink(family.canonicalSinkName(), canonicalTopic, new StringSerializer(),
+                anyRecord(new ConfluentAvroSerializer<>(registry)), ConversionProcessor.CANONICAL);
+
+        topology.addSource(family.canonicalSourceName(), new StringDeserializer(), new ByteArrayDeserializer(), canonicalTopic);
+        topology.addProcessor(family.batcherName(), () -> new MicroBatchProcessor<>(family, policy,
+                new ConfluentAvroDeserializer<>(registry, family.recordType()), metrics), family.canonicalSourceName());
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(family.bufferStoreName()), Serdes.Long(), Serdes.ByteArray())
+                .withCachingDisabled(), family.batcherName());
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(family.stateStoreName()), Serdes.Integer(), OpenBatch.serde())
+                .withCachingDisabled(), family.batcherName());
+        topology.addSink(family.batchSinkName(), family.id().batchTopic(), new StringSerializer(),
+                anyRecord(new ConfluentAvroSerializer<B>(registry)), family.batcherName());
+        topology.addSink(family.batchDeadLetterSinkName(), settings.deadLetterTopic(), new StringSerializer(),
+                new ByteArraySerializer(), family.batcherName());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Serializer<Object> anyRecord(Serializer<T> serializer) {
+        return (Serializer<Object>) serializer;
+    }
+}
