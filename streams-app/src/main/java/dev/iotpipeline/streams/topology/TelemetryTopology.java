@@ -10,6 +10,9 @@ import dev.iotpipeline.streams.batch.OpenBatch;
 import dev.iotpipeline.streams.convert.ConverterRegistry;
 import dev.iotpipeline.streams.dedup.DeduplicationProcessor;
 import dev.iotpipeline.streams.metrics.StreamsMetrics;
+import dev.iotpipeline.schemas.batch.BatchInfo;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -76,9 +79,20 @@ public final class TelemetryTopology {
                 Stores.persistentKeyValueStore(family.stateStoreName()), Serdes.Integer(), OpenBatch.serde())
                 .withCachingDisabled(), family.batcherName());
         topology.addSink(family.batchSinkName(), family.id().batchTopic(), new StringSerializer(),
-                anyRecord(new ConfluentAvroSerializer<B>(registry)), family.batcherName());
+                anyRecord(new ConfluentAvroSerializer<B>(registry)), TelemetryTopology::sameAsSourcePartition,
+                family.batcherName());
         topology.addSink(family.batchDeadLetterSinkName(), settings.deadLetterTopic(), new StringSerializer(),
                 new ByteArraySerializer(), family.batcherName());
+    }
+
+    /**
+     * A batch goes to the batch-topic partition numbered like its source partition (modulo), so
+     * the batches of one source partition stay in order for the sinks and for gap checks.
+     */
+    private static Optional<Set<Integer>> sameAsSourcePartition(String topic, String key, Object batch, int partitions) {
+        SpecificRecord envelope = (SpecificRecord) batch;
+        BatchInfo info = (BatchInfo) envelope.get(envelope.getSchema().getField("info").pos());
+        return Optional.of(Set.of(info.getSourcePartition() % partitions));
     }
 
     @SuppressWarnings("unchecked")
