@@ -4,10 +4,15 @@ import dev.iotpipeline.embedded.KraftBroker;
 import dev.iotpipeline.embedded.SchemaRegistryServer;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.schemas.compat.SchemaCompatibilityGate;
+import dev.iotpipeline.streams.StreamsApp;
+import dev.iotpipeline.streams.batch.BatchPolicy;
+import dev.iotpipeline.streams.config.StreamsAppConfig;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +32,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private KraftBroker broker;
     private SchemaRegistryServer registry;
+    private StreamsApp streams;
 
     public EmbeddedPipeline(EmbeddedSettings settings, PrintStream out) {
         this.settings = settings;
@@ -50,11 +56,41 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 RestSchemaRegistryClient.forUrl(registry.confluentApiUrl())
                         .setGlobalCompatibility(SchemaCompatibilityGate.DEFAULT_MODE);
             });
+            step("streams app (convert, deduplicate, batch)", () -> {
+                streams = startStreams();
+                running.push(streams);
+            });
         } catch (RuntimeException e) {
             close();
             throw e;
         }
         return this;
+    }
+
+    private StreamsApp startStreams() {
+        BatchPolicy batch = settings.batch();
+        Map<String, String> config = new HashMap<>();
+        config.put(StreamsAppConfig.BOOTSTRAP_SERVERS.name(), broker.bootstrapServers());
+        config.put(StreamsAppConfig.SCHEMA_REGISTRY_URL.name(), registry.confluentApiUrl());
+        config.put(StreamsAppConfig.STATE_DIR.name(), settings.streamsDir().toAbsolutePath().toString());
+        config.put(StreamsAppConfig.TOPIC_PARTITIONS.name(), Integer.toString(EmbeddedSettings.TOPIC_PARTITIONS));
+        config.put(StreamsAppConfig.BATCH_MAX_RECORDS.name(), Integer.toString(batch.maxRecords()));
+        config.put(StreamsAppConfig.BATCH_MAX_BYTES.name(), Long.toString(batch.maxBytes()));
+        config.put(StreamsAppConfig.BATCH_MAX_AGE_MS.name(), Long.toString(batch.maxAge().toMillis()));
+        config.put(StreamsAppConfig.HTTP_PORT.name(), "-1");
+        try {
+            StreamsApp app = StreamsApp.start(StreamsAppConfig.of(config));
+            app.awaitRunning(START_TIMEOUT);
+            return app;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while starting the streams app", e);
+        }
+    }
+
+    /** The streams app's metrics (records, dead letters, duplicates, batches). */
+    public StreamsApp streams() {
+        return streams;
     }
 
     /** Prints where everything listens, then the READY line. */

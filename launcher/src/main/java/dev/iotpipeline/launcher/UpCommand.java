@@ -1,6 +1,8 @@
 package dev.iotpipeline.launcher;
 
+import dev.iotpipeline.streams.batch.BatchPolicy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -27,6 +29,18 @@ final class UpCommand implements Callable<Integer> {
             description = "Schema registry port (env IOT_REGISTRY_PORT, default ${DEFAULT-VALUE}).")
     int registryPort;
 
+    @Option(names = "--batch-max-age-ms", defaultValue = "${env:IOT_BATCH_MAX_AGE_MS:-60000}",
+            description = "A micro-batch closes this long after its first record (env IOT_BATCH_MAX_AGE_MS, default ${DEFAULT-VALUE}).")
+    long batchMaxAgeMs;
+
+    @Option(names = "--batch-max-records", defaultValue = "${env:IOT_BATCH_MAX_RECORDS:-10000}",
+            description = "A micro-batch closes at this many records (env IOT_BATCH_MAX_RECORDS, default ${DEFAULT-VALUE}).")
+    int batchMaxRecords;
+
+    @Option(names = "--batch-max-bytes", defaultValue = "${env:IOT_BATCH_MAX_BYTES:-5242880}",
+            description = "A micro-batch closes before its records exceed this many bytes (env IOT_BATCH_MAX_BYTES, default ${DEFAULT-VALUE}).")
+    long batchMaxBytes;
+
     @Option(names = "--log-level", defaultValue = "${env:IOT_LOG_LEVEL:-INFO}",
             description = "Log level of the pipeline's own components: ERROR, WARN, INFO, DEBUG, TRACE "
                     + "(env IOT_LOG_LEVEL, default ${DEFAULT-VALUE}).")
@@ -34,7 +48,14 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        EmbeddedSettings settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort);
+        EmbeddedSettings settings;
+        try {
+            settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort,
+                    new BatchPolicy(batchMaxRecords, batchMaxBytes, Duration.ofMillis(batchMaxAgeMs)));
+        } catch (IllegalArgumentException e) {
+            System.err.println("ERROR: " + e.getMessage());
+            return 2;
+        }
         // Logging reads these when it first starts, which is after this point.
         System.setProperty("iot.log.dir", settings.logDir().toAbsolutePath().toString());
         System.setProperty("iot.log.level", logLevel);

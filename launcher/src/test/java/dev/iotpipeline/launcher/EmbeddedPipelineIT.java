@@ -49,7 +49,9 @@ class EmbeddedPipelineIT {
 
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start();
                 Admin admin = admin(pipeline)) {
-            assertThat(admin.listTopics().names().get()).contains("kept");
+            assertThat(admin.listTopics().names().get()).contains("kept", "iot.raw.env-sensor", "iot.raw.gps-tracker",
+                    "iot.canonical.env_reading", "iot.batch.position", "iot.deadletter");
+            assertThat(pipeline.streams().state()).isEqualTo(org.apache.kafka.streams.KafkaStreams.State.RUNNING);
             var registry = RestSchemaRegistryClient.forUrl(pipeline.registryUrl());
             assertThat(registry.schemaById(id)).isEqualTo(Position.getClassSchema());
             assertThat(registry.lookup("kept-value", Position.getClassSchema()).id()).isEqualTo(id);
