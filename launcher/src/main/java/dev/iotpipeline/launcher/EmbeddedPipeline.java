@@ -33,6 +33,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private KraftBroker broker;
     private SchemaRegistryServer registry;
     private StreamsApp streams;
+    private WarehouseDatabase warehouse;
+    private ConnectWorker connect;
 
     public EmbeddedPipeline(EmbeddedSettings settings, PrintStream out) {
         this.settings = settings;
@@ -59,6 +61,15 @@ public final class EmbeddedPipeline implements AutoCloseable {
             step("streams app (convert, deduplicate, batch)", () -> {
                 streams = startStreams();
                 running.push(streams);
+            });
+            step("PostgreSQL (warehouse)", () -> {
+                warehouse = WarehouseDatabase.start(settings.postgresDir(), settings.postgresPort(),
+                        settings.logDir().resolve("postgres.log"));
+                running.push(warehouse);
+            });
+            step("Kafka Connect worker", () -> {
+                connect = ConnectWorker.start(broker.bootstrapServers(), settings.connectPort(), settings.connectDir());
+                running.push(connect);
             });
         } catch (RuntimeException e) {
             close();
@@ -99,8 +110,18 @@ public final class EmbeddedPipeline implements AutoCloseable {
         out.println("Endpoints (127.0.0.1 only, for local use):");
         out.printf("  Kafka bootstrap servers  %s%n", broker.bootstrapServers());
         out.printf("  Schema registry          %s   (Confluent API; schema.registry.url)%n", registry.confluentApiUrl());
+        out.printf("  Kafka Connect REST       %s%n", connect.restUrl());
+        out.printf("  Warehouse (PostgreSQL)   %s   user %s, password %s (local use only)%n", warehouse.jdbcUrl(),
+                WarehouseDatabase.USER, WarehouseDatabase.PASSWORD);
+        out.printf("  Lake (Parquet)           %s%n", settings.lakeDir().toAbsolutePath());
         out.printf("  Data directory           %s%n", settings.dataDir().toAbsolutePath());
         out.printf("  Logs                     %s%n", settings.logDir().toAbsolutePath());
+        out.println();
+        out.println("Query the warehouse:  " + warehouse.psqlCommand());
+        out.println("                  or  ./pipeline query \"SELECT count(*) FROM iot.env_readings\"");
+        out.println("Query the lake:       ./pipeline query --lake \"SELECT count(*) FROM env_readings\"");
+        out.println("                  or  duckdb -c \"SELECT count(*) FROM read_parquet('"
+                + settings.lakeDir().toAbsolutePath() + "/env_readings/**/*.parquet', hive_partitioning = true)\"");
         out.println();
         out.println("READY  (Ctrl-C stops everything; './pipeline up' on the same data directory resumes)");
         out.flush();
@@ -108,6 +129,14 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     public String bootstrapServers() {
         return broker.bootstrapServers();
+    }
+
+    public WarehouseDatabase warehouse() {
+        return warehouse;
+    }
+
+    public ConnectWorker connect() {
+        return connect;
     }
 
     public String registryUrl() {

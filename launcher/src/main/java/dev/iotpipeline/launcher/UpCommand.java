@@ -29,6 +29,14 @@ final class UpCommand implements Callable<Integer> {
             description = "Schema registry port (env IOT_REGISTRY_PORT, default ${DEFAULT-VALUE}).")
     int registryPort;
 
+    @Option(names = "--postgres-port", defaultValue = "${env:IOT_POSTGRES_PORT:-5432}",
+            description = "Warehouse PostgreSQL port (env IOT_POSTGRES_PORT, default ${DEFAULT-VALUE}).")
+    int postgresPort;
+
+    @Option(names = "--connect-port", defaultValue = "${env:IOT_CONNECT_PORT:-8083}",
+            description = "Kafka Connect REST port (env IOT_CONNECT_PORT, default ${DEFAULT-VALUE}).")
+    int connectPort;
+
     @Option(names = "--batch-max-age-ms", defaultValue = "${env:IOT_BATCH_MAX_AGE_MS:-60000}",
             description = "A micro-batch closes this long after its first record (env IOT_BATCH_MAX_AGE_MS, default ${DEFAULT-VALUE}).")
     long batchMaxAgeMs;
@@ -50,7 +58,7 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         EmbeddedSettings settings;
         try {
-            settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort,
+            settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort, postgresPort, connectPort,
                     new BatchPolicy(batchMaxRecords, batchMaxBytes, Duration.ofMillis(batchMaxAgeMs)));
         } catch (IllegalArgumentException e) {
             System.err.println("ERROR: " + e.getMessage());

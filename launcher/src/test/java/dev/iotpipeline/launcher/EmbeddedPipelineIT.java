@@ -20,6 +20,7 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import dev.iotpipeline.streams.batch.BatchPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,8 +31,7 @@ class EmbeddedPipelineIT {
 
     @Test
     void aRestartOnTheSameDataDirectoryKeepsTopicsSchemasAndTheirIds() throws Exception {
-        EmbeddedSettings settings = new EmbeddedSettings(dataDir, Ports.freePort("127.0.0.1"),
-                Ports.freePort("127.0.0.1"), Ports.freePort("127.0.0.1"));
+        EmbeddedSettings settings = EmbeddedSettings.onFreePorts(dataDir, BatchPolicy.defaults());
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         int id;
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(settings, new PrintStream(console, true, StandardCharsets.UTF_8)).start()) {
@@ -42,6 +42,9 @@ class EmbeddedPipelineIT {
             var registry = RestSchemaRegistryClient.forUrl(pipeline.registryUrl());
             assertThat(registry.compatibility("any-subject")).isEqualTo(CompatibilityMode.FULL_TRANSITIVE);
             id = registry.register("kept-value", Position.getClassSchema());
+            try (var sql = java.sql.DriverManager.getConnection(pipeline.warehouse().jdbcUrl(), "iot", "iot")) {
+                sql.createStatement().execute("CREATE TABLE kept_rows AS SELECT generate_series(1, 2) AS n");
+            }
         }
         String output = console.toString(StandardCharsets.UTF_8);
         assertThat(output).contains("Kafka bootstrap servers  127.0.0.1:" + settings.kafkaPort());
@@ -52,6 +55,14 @@ class EmbeddedPipelineIT {
             assertThat(admin.listTopics().names().get()).contains("kept", "iot.raw.env-sensor", "iot.raw.gps-tracker",
                     "iot.canonical.env_reading", "iot.batch.position", "iot.deadletter");
             assertThat(pipeline.streams().state()).isEqualTo(org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+            try (var sql = java.sql.DriverManager.getConnection(pipeline.warehouse().jdbcUrl(), "iot", "iot");
+                    var rows = sql.createStatement().executeQuery("SELECT count(*) FROM kept_rows")) {
+                assertThat(rows.next()).isTrue();
+                assertThat(rows.getInt(1)).isEqualTo(2);
+            }
+            assertThat(java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(pipeline.connect().restUrl() + "/connector-plugins")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
             var registry = RestSchemaRegistryClient.forUrl(pipeline.registryUrl());
             assertThat(registry.schemaById(id)).isEqualTo(Position.getClassSchema());
             assertThat(registry.lookup("kept-value", Position.getClassSchema()).id()).isEqualTo(id);
@@ -63,8 +74,9 @@ class EmbeddedPipelineIT {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
             int kafkaPort = Ports.freePort("127.0.0.1");
-            EmbeddedSettings settings = new EmbeddedSettings(dataDir, kafkaPort, Ports.freePort("127.0.0.1"),
-                    taken.getLocalPort());
+            EmbeddedSettings free = EmbeddedSettings.onFreePorts(dataDir, BatchPolicy.defaults());
+            EmbeddedSettings settings = new EmbeddedSettings(dataDir, kafkaPort, free.kafkaControllerPort(),
+                    taken.getLocalPort(), free.postgresPort(), free.connectPort(), BatchPolicy.defaults());
 
             assertThatThrownBy(() -> new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start())
                     .isInstanceOf(PortInUseException.class)
