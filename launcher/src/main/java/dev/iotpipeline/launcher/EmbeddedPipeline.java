@@ -1,6 +1,7 @@
 package dev.iotpipeline.launcher;
 
 import dev.iotpipeline.embedded.KraftBroker;
+import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.embedded.SchemaRegistryServer;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.schemas.compat.SchemaCompatibilityGate;
@@ -43,6 +44,13 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     /** Starts every component; on failure stops what already started and rethrows. */
     public EmbeddedPipeline start() {
+        // Name a taken port before anything starts, rather than after half the pipeline is up.
+        Ports.requireFree("Kafka", EmbeddedSettings.HOST, settings.kafkaPort());
+        Ports.requireFree("Kafka controller", EmbeddedSettings.HOST, settings.kafkaControllerPort());
+        Ports.requireFree("schema registry", EmbeddedSettings.HOST, settings.registryPort());
+        Ports.requireFree("streams app health/metrics", EmbeddedSettings.HOST, settings.streamsHttpPort());
+        Ports.requireFree("PostgreSQL", EmbeddedSettings.HOST, settings.postgresPort());
+        Ports.requireFree("Kafka Connect REST", EmbeddedSettings.HOST, settings.connectPort());
         try {
             step("Kafka broker (KRaft)", () -> {
                 broker = new KraftBroker(KraftBroker.Settings.of(settings.kafkaDir(), settings.kafkaPort(),
@@ -88,7 +96,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
         config.put(StreamsAppConfig.BATCH_MAX_RECORDS.name(), Integer.toString(batch.maxRecords()));
         config.put(StreamsAppConfig.BATCH_MAX_BYTES.name(), Long.toString(batch.maxBytes()));
         config.put(StreamsAppConfig.BATCH_MAX_AGE_MS.name(), Long.toString(batch.maxAge().toMillis()));
-        config.put(StreamsAppConfig.HTTP_PORT.name(), "-1");
+        config.put(StreamsAppConfig.HTTP_HOST.name(), EmbeddedSettings.HOST);
+        config.put(StreamsAppConfig.HTTP_PORT.name(), Integer.toString(settings.streamsHttpPort()));
         try {
             StreamsApp app = StreamsApp.start(StreamsAppConfig.of(config));
             app.awaitRunning(START_TIMEOUT);
@@ -110,6 +119,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
         out.println("Endpoints (127.0.0.1 only, for local use):");
         out.printf("  Kafka bootstrap servers  %s%n", broker.bootstrapServers());
         out.printf("  Schema registry          %s   (Confluent API; schema.registry.url)%n", registry.confluentApiUrl());
+        out.printf("  Streams app metrics      http://%s:%d/metrics   (health: /health/live, /health/ready)%n",
+                EmbeddedSettings.HOST, settings.streamsHttpPort());
         out.printf("  Kafka Connect REST       %s%n", connect.restUrl());
         out.printf("  Warehouse (PostgreSQL)   %s   user %s, password %s (local use only)%n", warehouse.jdbcUrl(),
                 WarehouseDatabase.USER, WarehouseDatabase.PASSWORD);

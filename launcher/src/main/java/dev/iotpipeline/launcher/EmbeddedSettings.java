@@ -13,10 +13,11 @@ import java.nio.file.Path;
  * @param registryPort schema registry HTTP port (8081)
  * @param postgresPort warehouse PostgreSQL port (5432)
  * @param connectPort Kafka Connect REST port (8083)
+ * @param streamsHttpPort the streams app's health and metrics port (8091)
  * @param batch micro-batch bounds of the streams app
  */
 public record EmbeddedSettings(Path dataDir, int kafkaPort, int kafkaControllerPort, int registryPort, int postgresPort,
-                               int connectPort, BatchPolicy batch) {
+                               int connectPort, int streamsHttpPort, BatchPolicy batch) {
 
     public static final String HOST = "127.0.0.1";
     /** Partitions of the topics the embedded pipeline creates: enough to show parallelism on a laptop. */
@@ -24,7 +25,7 @@ public record EmbeddedSettings(Path dataDir, int kafkaPort, int kafkaControllerP
 
     /** Every port free and chosen by the system; for tests. */
     public static EmbeddedSettings onFreePorts(Path dataDir, BatchPolicy batch) {
-        return new EmbeddedSettings(dataDir, free(), free(), free(), free(), free(), batch);
+        return new EmbeddedSettings(dataDir, free(), free(), free(), free(), free(), free(), batch);
     }
 
     private static int free() {

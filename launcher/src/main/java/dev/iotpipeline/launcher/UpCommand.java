@@ -37,6 +37,10 @@ final class UpCommand implements Callable<Integer> {
             description = "Kafka Connect REST port (env IOT_CONNECT_PORT, default ${DEFAULT-VALUE}).")
     int connectPort;
 
+    @Option(names = "--streams-http-port", defaultValue = "${env:IOT_STREAMS_HTTP_PORT:-8091}",
+            description = "Streams app health and metrics port (env IOT_STREAMS_HTTP_PORT, default ${DEFAULT-VALUE}).")
+    int streamsHttpPort;
+
     @Option(names = "--batch-max-age-ms", defaultValue = "${env:IOT_BATCH_MAX_AGE_MS:-60000}",
             description = "A micro-batch closes this long after its first record (env IOT_BATCH_MAX_AGE_MS, default ${DEFAULT-VALUE}).")
     long batchMaxAgeMs;
@@ -58,7 +62,7 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         EmbeddedSettings settings;
         try {
-            settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort, postgresPort, connectPort,
+            settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort, postgresPort, connectPort, streamsHttpPort,
                     new BatchPolicy(batchMaxRecords, batchMaxBytes, Duration.ofMillis(batchMaxAgeMs)));
         } catch (IllegalArgumentException e) {
             System.err.println("ERROR: " + e.getMessage());
