@@ -45,10 +45,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
     /** Starts every component; on failure stops what already started and rethrows. */
     public EmbeddedPipeline start() {
         // Name a taken port before anything starts, rather than after half the pipeline is up.
-        Ports.requireFree("Kafka", EmbeddedSettings.HOST, settings.kafkaPort());
+        Ports.requireFree("Kafka broker", EmbeddedSettings.HOST, settings.kafkaPort());
         Ports.requireFree("Kafka controller", EmbeddedSettings.HOST, settings.kafkaControllerPort());
-        Ports.requireFree("schema registry", EmbeddedSettings.HOST, settings.registryPort());
-        Ports.requireFree("streams app health/metrics", EmbeddedSettings.HOST, settings.streamsHttpPort());
+        Ports.requireFree("Schema registry", EmbeddedSettings.HOST, settings.registryPort());
+        Ports.requireFree("Streams app health/metrics", EmbeddedSettings.HOST, settings.streamsHttpPort());
         Ports.requireFree("PostgreSQL", EmbeddedSettings.HOST, settings.postgresPort());
         Ports.requireFree("Kafka Connect REST", EmbeddedSettings.HOST, settings.connectPort());
         try {

@@ -81,7 +81,7 @@ class EmbeddedPipelineIT {
             assertThatThrownBy(() -> new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start())
                     .isInstanceOf(PortInUseException.class)
                     .hasMessageContaining("Schema registry cannot listen on 127.0.0.1:" + taken.getLocalPort());
-            // The broker that had started was stopped again: its port is free.
+            // Checked before anything started: nothing listens on the other ports.
             Ports.requireFree("Kafka broker", "127.0.0.1", kafkaPort);
         }
     }

@@ -156,7 +156,7 @@ public final class KafkaFixture implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** One registry per test run, in memory, stopped when the run ends. */
-    private static final class RegistryHolder implements ExtensionContext.Store.CloseableResource {
+    private static final class RegistryHolder implements AutoCloseable {
         private static SchemaRegistryServer server;
 
         static synchronized void get(ExtensionContext context) {
