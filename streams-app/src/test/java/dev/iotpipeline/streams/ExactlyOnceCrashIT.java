@@ -63,6 +63,8 @@ class ExactlyOnceCrashIT {
         List<ProducerRecord<byte[], byte[]>> input = input();
         int firstHalf = input.size() / 2;
         Map<String, String> settings = settings();
+        // Raw topics exist before anything is produced, as in a deployment (the bridge never creates them).
+        KAFKA.createTopics(2, Topics.RAW_ENV_SENSOR, Topics.RAW_GPS_TRACKER);
 
         Process crashing = startChild(settings);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KAFKA.producerConfig(),
@@ -105,6 +107,9 @@ class ExactlyOnceCrashIT {
         settings.put("batch.max.age.ms", "1000");
         settings.put("http.port", "-1");
         settings.put("kafka.commit.interval.ms", "200");
+        // The killed instance never leaves its group; a short session lets the new one take over sooner.
+        settings.put("kafka.consumer.session.timeout.ms", "6000");
+        settings.put("kafka.consumer.heartbeat.interval.ms", "1000");
         return settings;
     }
 
@@ -153,9 +158,15 @@ class ExactlyOnceCrashIT {
         return new ProducerRecord<>(topic, null, device.getBytes(StandardCharsets.UTF_8), payload, headers);
     }
 
-    private static void send(KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records) {
-        records.forEach(producer::send);
+    /** Sends and waits for every acknowledgement: the input itself must be complete. */
+    private static void send(KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records)
+            throws Exception {
+        List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+        records.forEach(record -> acks.add(producer.send(record)));
         producer.flush();
+        for (var ack : acks) {
+            ack.get();
+        }
     }
 
     private Process startChild(Map<String, String> settings) throws Exception {

@@ -18,6 +18,17 @@ public final class Topics {
     /** Everything the pipeline could not convert: original bytes and headers plus {@link DeadLetterHeaders}. */
     public static final String DEAD_LETTER = "iot.deadletter";
 
+    /** Commands for devices (Avro {@code Command}), key = command id. */
+    public static final String COMMANDS = "iot.commands";
+    /** Delivery outcomes (Avro {@code CommandStatus}), key = command id. */
+    public static final String COMMAND_STATUS = "iot.command-status";
+    /** Reported device states (Avro {@code ShadowState}), compacted, key = device id. */
+    public static final String SHADOW_REPORTED = "iot.shadow.reported";
+    /** Desired device states (Avro {@code ShadowState}), compacted, key = device id. */
+    public static final String SHADOW_DESIRED = "iot.shadow.desired";
+    /** Device shadows with their delta (Avro {@code DeviceShadow}), compacted, key = device id. */
+    public static final String SHADOW = "iot.shadow";
+
     private static final String RAW_PREFIX = "iot.raw.";
 
     private Topics() {

@@ -25,6 +25,9 @@ public final class Reasons {
     /** A record larger than a batch may be. */
     public static final String RECORD_TOO_LARGE = "record-too-large";
 
+    /** A shadow state update that is not a JSON object or whose key is not its device id. */
+    public static final String INVALID_SHADOW_STATE = "invalid-shadow-state";
+
     private Reasons() {
     }
 

@@ -13,6 +13,7 @@ public final class DeadLetters {
     /** Stage names in {@link DeadLetterHeaders#STAGE}. */
     public static final String STAGE_CONVERT = "convert";
     public static final String STAGE_BATCH = "batch";
+    public static final String STAGE_SHADOW = "shadow";
 
     private static final int MAX_MESSAGE_CHARS = 1000;
 

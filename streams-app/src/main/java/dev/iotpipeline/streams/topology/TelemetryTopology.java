@@ -2,7 +2,12 @@ package dev.iotpipeline.streams.topology;
 
 import dev.iotpipeline.registry.client.SchemaRegistryClient;
 import dev.iotpipeline.registry.serde.ConfluentAvroDeserializer;
+import dev.iotpipeline.registry.serde.ConfluentAvroSerde;
 import dev.iotpipeline.registry.serde.ConfluentAvroSerializer;
+import dev.iotpipeline.schemas.contract.Topics;
+import dev.iotpipeline.schemas.shadow.DeviceShadow;
+import dev.iotpipeline.schemas.shadow.ShadowState;
+import dev.iotpipeline.streams.shadow.ShadowProcessor;
 import dev.iotpipeline.streams.batch.BatchPolicy;
 import dev.iotpipeline.streams.batch.Family;
 import dev.iotpipeline.streams.batch.MicroBatchProcessor;
@@ -32,13 +37,18 @@ import org.apache.kafka.streams.state.Stores;
  *                 └──────────────▶ dead-letter topic ◀───────┘
  * </pre>
  *
- * Batching reads the canonical topic rather than batching in the first sub-topology, so each batch
+ * Device shadows: {@code iot.shadow.reported} and {@code iot.shadow.desired} updates become
+ * versioned {@code iot.shadow} records with their delta ({@link ShadowProcessor}).
+ *
+ * <p>Batching reads the canonical topic rather than batching in the first sub-topology, so each batch
  * covers one canonical partition's contiguous offset range, whichever raw topics fed it.
  */
 public final class TelemetryTopology {
 
     static final String RAW_SOURCE = "raw-source";
     static final String CONVERT = "convert";
+    static final String SHADOW_SOURCE = "shadow-source";
+    static final String SHADOW = "shadow";
 
     private TelemetryTopology() {
     }
@@ -59,6 +69,7 @@ public final class TelemetryTopology {
         for (Family<?, ?> family : Family.ALL) {
             addFamily(topology, family, settings, registry, policy, metrics);
         }
+        addShadows(topology, settings, registry, metrics);
         return topology;
     }
 
@@ -83,6 +94,21 @@ public final class TelemetryTopology {
                 family.batcherName());
         topology.addSink(family.batchDeadLetterSinkName(), settings.deadLetterTopic(), new StringSerializer(),
                 new ByteArraySerializer(), family.batcherName());
+    }
+
+    /** Reported and desired state updates into versioned shadows with their delta. */
+    private static void addShadows(Topology topology, TopologySettings settings, SchemaRegistryClient registry,
+                                   StreamsMetrics metrics) {
+        topology.addSource(SHADOW_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+                Topics.SHADOW_REPORTED, Topics.SHADOW_DESIRED);
+        topology.addProcessor(SHADOW, () -> new ShadowProcessor(Topics.SHADOW_REPORTED,
+                new ConfluentAvroDeserializer<>(registry, ShadowState.class), metrics), SHADOW_SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ShadowProcessor.STORE),
+                Serdes.String(), new ConfluentAvroSerde<>(registry, DeviceShadow.class)), SHADOW);
+        topology.addSink(ShadowProcessor.SINK, Topics.SHADOW, new StringSerializer(),
+                anyRecord(new ConfluentAvroSerializer<DeviceShadow>(registry)), SHADOW);
+        topology.addSink(ShadowProcessor.DEAD_LETTER, settings.deadLetterTopic(), new StringSerializer(),
+                new ByteArraySerializer(), SHADOW);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.iotpipeline.streams.topology;
 
 import dev.iotpipeline.schemas.contract.MeasurementFamily;
+import dev.iotpipeline.schemas.contract.Topics;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class TopicInitializer {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicInitializer.class);
+    private static final Set<String> COMPACTED = Set.of(Topics.SHADOW_REPORTED, Topics.SHADOW_DESIRED, Topics.SHADOW);
 
     private final Admin admin;
     private final Optional<Integer> partitions;
@@ -45,6 +47,8 @@ public final class TopicInitializer {
             topics.add(family.canonicalTopic());
             topics.add(family.batchTopic());
         }
+        topics.addAll(List.of(Topics.SHADOW_REPORTED, Topics.SHADOW_DESIRED, Topics.SHADOW, Topics.COMMANDS,
+                Topics.COMMAND_STATUS));
         return topics;
     }
 
@@ -73,6 +77,9 @@ public final class TopicInitializer {
             NewTopic topic = new NewTopic(name, partitions, replication);
             if (isBatchTopic(name)) {
                 topic.configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(batchMaxMessageBytes)));
+            } else if (COMPACTED.contains(name)) {
+                // The latest state per device is what matters; compaction keeps exactly that.
+                topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
             }
             return topic;
         }).toList();
