@@ -1,5 +1,9 @@
 package dev.iotpipeline.launcher;
 
+import dev.iotpipeline.embedded.ConnectWorker;
+
+import dev.iotpipeline.embedded.PostgresServer;
+
 import dev.iotpipeline.embedded.KraftBroker;
 import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.embedded.SchemaRegistryServer;
@@ -34,7 +38,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private KraftBroker broker;
     private SchemaRegistryServer registry;
     private StreamsApp streams;
-    private WarehouseDatabase warehouse;
+    private PostgresServer warehouse;
     private ConnectWorker connect;
 
     public EmbeddedPipeline(EmbeddedSettings settings, PrintStream out) {
@@ -71,7 +75,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 running.push(streams);
             });
             step("PostgreSQL (warehouse)", () -> {
-                warehouse = WarehouseDatabase.start(settings.postgresDir(), settings.postgresPort(),
+                warehouse = PostgresServer.start(settings.postgresDir(), settings.postgresPort(),
                         settings.logDir().resolve("postgres.log"));
                 running.push(warehouse);
             });
@@ -123,7 +127,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 EmbeddedSettings.HOST, settings.streamsHttpPort());
         out.printf("  Kafka Connect REST       %s%n", connect.restUrl());
         out.printf("  Warehouse (PostgreSQL)   %s   user %s, password %s (local use only)%n", warehouse.jdbcUrl(),
-                WarehouseDatabase.USER, WarehouseDatabase.PASSWORD);
+                PostgresServer.USER, PostgresServer.PASSWORD);
         out.printf("  Lake (Parquet)           %s%n", settings.lakeDir().toAbsolutePath());
         out.printf("  Data directory           %s%n", settings.dataDir().toAbsolutePath());
         out.printf("  Logs                     %s%n", settings.logDir().toAbsolutePath());
@@ -142,7 +146,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         return broker.bootstrapServers();
     }
 
-    public WarehouseDatabase warehouse() {
+    public PostgresServer warehouse() {
         return warehouse;
     }
 

@@ -1,5 +1,7 @@
 package dev.iotpipeline.launcher;
 
+import dev.iotpipeline.embedded.PostgresServer;
+
 import dev.iotpipeline.schemas.contract.MeasurementFamily;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -57,9 +59,9 @@ final class QueryCommand implements Callable<Integer> {
     }
 
     private Connection warehouseConnection() throws SQLException {
-        String url = "jdbc:postgresql://" + EmbeddedSettings.HOST + ":" + postgresPort + "/" + WarehouseDatabase.NAME;
+        String url = "jdbc:postgresql://" + EmbeddedSettings.HOST + ":" + postgresPort + "/" + PostgresServer.NAME;
         try {
-            return DriverManager.getConnection(url, WarehouseDatabase.USER, WarehouseDatabase.PASSWORD);
+            return DriverManager.getConnection(url, PostgresServer.USER, PostgresServer.PASSWORD);
         } catch (SQLException e) {
             throw new SQLException("cannot reach the warehouse at " + url + " (is './pipeline up' running?): "
                     + e.getMessage(), e);

@@ -1,5 +1,7 @@
 package dev.iotpipeline.launcher;
 
+import dev.iotpipeline.embedded.PostgresServer;
+
 import dev.iotpipeline.schemas.contract.MeasurementFamily;
 import java.io.IOException;
 import java.net.URI;
@@ -63,8 +65,8 @@ final class StatusCommand implements Callable<Integer> {
             return 1;
         }
         System.out.println("Warehouse (PostgreSQL):");
-        String url = "jdbc:postgresql://" + EmbeddedSettings.HOST + ":" + postgresPort + "/" + WarehouseDatabase.NAME;
-        try (Connection sql = DriverManager.getConnection(url, WarehouseDatabase.USER, WarehouseDatabase.PASSWORD)) {
+        String url = "jdbc:postgresql://" + EmbeddedSettings.HOST + ":" + postgresPort + "/" + PostgresServer.NAME;
+        try (Connection sql = DriverManager.getConnection(url, PostgresServer.USER, PostgresServer.PASSWORD)) {
             for (MeasurementFamily family : MeasurementFamily.values()) {
                 System.out.printf("  %-28s %s%n", "iot." + family.tableName() + " rows", count(sql, "iot." + family.tableName()));
             }

@@ -1,6 +1,5 @@
-package dev.iotpipeline.launcher;
+package dev.iotpipeline.embedded;
 
-import dev.iotpipeline.embedded.Ports;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,11 +11,13 @@ import java.sql.Statement;
 import java.time.Duration;
 
 /**
- * The embedded warehouse: a real PostgreSQL server (binaries from a jar) with its data under the
- * data directory, on 127.0.0.1, with database, user and password {@code iot}, for local use only.
+ * A real PostgreSQL server (binaries from a jar) with its data in a directory that survives
+ * restarts, on 127.0.0.1, with database, user and password {@code iot}: the embedded warehouse and
+ * the tests' database, for local use only.
  */
-public final class WarehouseDatabase implements AutoCloseable {
+public final class PostgresServer implements AutoCloseable {
 
+    public static final String HOST = "127.0.0.1";
     public static final String NAME = "iot";
     public static final String USER = "iot";
     public static final String PASSWORD = "iot";
@@ -24,13 +25,13 @@ public final class WarehouseDatabase implements AutoCloseable {
     private final EmbeddedPostgres postgres;
     private final int port;
 
-    private WarehouseDatabase(EmbeddedPostgres postgres, int port) {
+    private PostgresServer(EmbeddedPostgres postgres, int port) {
         this.postgres = postgres;
         this.port = port;
     }
 
-    public static WarehouseDatabase start(Path dataDir, int port, Path logFile) {
-        Ports.requireFree("PostgreSQL", EmbeddedSettings.HOST, port);
+    public static PostgresServer start(Path dataDir, int port, Path logFile) {
+        Ports.requireFree("PostgreSQL", HOST, port);
         EmbeddedPostgres postgres;
         try {
             Files.createDirectories(dataDir);
@@ -39,17 +40,17 @@ public final class WarehouseDatabase implements AutoCloseable {
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(false)
                     .setPort(port)
-                    .setServerConfig("listen_addresses", EmbeddedSettings.HOST)
+                    .setServerConfig("listen_addresses", HOST)
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
         } catch (IOException e) {
-            throw new IllegalStateException("PostgreSQL did not start on " + EmbeddedSettings.HOST + ":" + port
+            throw new IllegalStateException("PostgreSQL did not start on " + HOST + ":" + port
                     + " with data in " + dataDir + ": " + e.getMessage() + " (log: " + logFile + ")", e);
         }
-        WarehouseDatabase database = new WarehouseDatabase(postgres, port);
+        PostgresServer database = new PostgresServer(postgres, port);
         try {
             database.createUserAndDatabase();
         } catch (SQLException e) {
@@ -78,13 +79,19 @@ public final class WarehouseDatabase implements AutoCloseable {
         return port;
     }
 
+    /** Stops the server and starts it again on the same data directory and port. */
+    public static PostgresServer restart(PostgresServer server, Path dataDir, Path logFile) {
+        server.close();
+        return start(dataDir, server.port, logFile);
+    }
+
     public String jdbcUrl() {
-        return "jdbc:postgresql://" + EmbeddedSettings.HOST + ":" + port + "/" + NAME;
+        return "jdbc:postgresql://" + HOST + ":" + port + "/" + NAME;
     }
 
     /** A line to paste into a shell. */
     public String psqlCommand() {
-        return "PGPASSWORD=" + PASSWORD + " psql -h " + EmbeddedSettings.HOST + " -p " + port + " -U " + USER + " " + NAME;
+        return "PGPASSWORD=" + PASSWORD + " psql -h " + HOST + " -p " + port + " -U " + USER + " " + NAME;
     }
 
     @Override

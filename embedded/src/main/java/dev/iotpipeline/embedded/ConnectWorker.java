@@ -1,6 +1,5 @@
-package dev.iotpipeline.launcher;
+package dev.iotpipeline.embedded;
 
-import dev.iotpipeline.embedded.Ports;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -23,6 +22,8 @@ import org.apache.kafka.connect.util.FutureCallback;
  */
 public final class ConnectWorker implements AutoCloseable {
 
+    private static final String HOST = "127.0.0.1";
+
     private final Connect<StandaloneHerder> connect;
     private final int port;
 
@@ -31,8 +32,9 @@ public final class ConnectWorker implements AutoCloseable {
         this.port = port;
     }
 
+    /** A worker with its REST API on 127.0.0.1:{@code port} and its files under {@code dataDir}. */
     public static ConnectWorker start(String bootstrapServers, int port, Path dataDir) {
-        Ports.requireFree("Kafka Connect REST", EmbeddedSettings.HOST, port);
+        Ports.requireFree("Kafka Connect REST", HOST, port);
         try {
             Files.createDirectories(dataDir);
         } catch (java.io.IOException e) {
@@ -40,7 +42,7 @@ public final class ConnectWorker implements AutoCloseable {
         }
         Map<String, String> props = new HashMap<>(); // Connect changes it: must be mutable
         props.put("bootstrap.servers", bootstrapServers);
-        props.put("listeners", "http://" + EmbeddedSettings.HOST + ":" + port);
+        props.put("listeners", "http://" + HOST + ":" + port);
         props.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
         props.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
         props.put("offset.storage.file.filename", dataDir.resolve("source-offsets").toString());
@@ -74,7 +76,7 @@ public final class ConnectWorker implements AutoCloseable {
     }
 
     public String restUrl() {
-        return "http://" + EmbeddedSettings.HOST + ":" + port;
+        return "http://" + HOST + ":" + port;
     }
 
     @Override
