@@ -1,0 +1,35 @@
+package dev.iotpipeline.connect.warehouse;
+
+import java.sql.SQLException;
+import java.sql.SQLTransientException;
+import java.sql.SQLRecoverableException;
+
+/** Which database errors are worth a retry: the database will likely succeed later with the same data. */
+public final class TransientErrors {
+
+    private TransientErrors() {
+    }
+
+    public static boolean isTransient(SQLException error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLTransientException || cause instanceof SQLRecoverableException) {
+                return true;
+            }
+            if (cause instanceof SQLException sql && sql.getSQLState() != null && isTransientState(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * 08: connection exceptions; 53: insufficient resources; 57P01-57P03: admin shutdown, crash
+     * shutdown, cannot connect now; 40001/40P01: serialization failure, deadlock; 55P03: lock not
+     * available; 58: system errors (I/O).
+     */
+    static boolean isTransientState(String state) {
+        return state.startsWith("08") || state.startsWith("53") || state.startsWith("58") || state.equals("57P01")
+                || state.equals("57P02") || state.equals("57P03") || state.equals("40001") || state.equals("40P01")
+                || state.equals("55P03");
+    }
+}
