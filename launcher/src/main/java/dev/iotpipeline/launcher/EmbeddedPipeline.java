@@ -9,6 +9,8 @@ import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.embedded.SchemaRegistryServer;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.schemas.compat.SchemaCompatibilityGate;
+import dev.iotpipeline.schemas.contract.MeasurementFamily;
+import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.streams.StreamsApp;
 import dev.iotpipeline.streams.batch.BatchPolicy;
 import dev.iotpipeline.streams.config.StreamsAppConfig;
@@ -31,6 +33,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPipeline.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    static final String WAREHOUSE_SINK = "iot-warehouse-sink";
 
     private final EmbeddedSettings settings;
     private final PrintStream out;
@@ -79,9 +82,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
                         settings.logDir().resolve("postgres.log"));
                 running.push(warehouse);
             });
-            step("Kafka Connect worker", () -> {
+            step("Kafka Connect worker with the warehouse sink", () -> {
                 connect = ConnectWorker.start(broker.bootstrapServers(), settings.connectPort(), settings.connectDir());
                 running.push(connect);
+                connect.putConnector(WAREHOUSE_SINK, warehouseSinkConfig());
             });
         } catch (RuntimeException e) {
             close();
@@ -110,6 +114,26 @@ public final class EmbeddedPipeline implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while starting the streams app", e);
         }
+    }
+
+    /** The warehouse sink on the batch topics, dead letters to {@code iot.deadletter.warehouse}. */
+    private Map<String, String> warehouseSinkConfig() {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", "dev.iotpipeline.connect.warehouse.WarehouseSinkConnector");
+        config.put("tasks.max", "1");
+        config.put("topics", MeasurementFamily.ENV_READING.batchTopic() + "," + MeasurementFamily.POSITION.batchTopic());
+        config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
+        config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        config.put("connection.url", warehouse.jdbcUrl());
+        config.put("connection.user", PostgresServer.USER);
+        config.put("connection.password", PostgresServer.PASSWORD);
+        config.put("schema.registry.url", registry.confluentApiUrl());
+        config.put("retry.backoff.ms", "2000");
+        config.put("errors.tolerance", "all");
+        config.put("errors.deadletterqueue.topic.name", Topics.DEAD_LETTER + ".warehouse");
+        config.put("errors.deadletterqueue.topic.replication.factor", "1");
+        config.put("errors.deadletterqueue.context.headers.enable", "true");
+        return config;
     }
 
     /** The streams app's metrics (records, dead letters, duplicates, batches). */
