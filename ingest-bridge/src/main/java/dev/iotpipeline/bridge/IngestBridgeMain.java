@@ -1,0 +1,32 @@
+package dev.iotpipeline.bridge;
+
+import dev.iotpipeline.bridge.auth.DevicesCommand;
+import dev.iotpipeline.bridge.config.BridgeConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+
+/**
+ * Runs the bridge alone against an external Kafka: {@code java -jar ingest-bridge.jar [config.properties]};
+ * {@code java -jar ingest-bridge.jar devices add|disable|list ...} provisions devices.
+ */
+public final class IngestBridgeMain {
+
+    private IngestBridgeMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("devices")) {
+            System.exit(new CommandLine(new DevicesCommand()).execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        Path file = args.length > 0 ? Path.of(args[0]) : null;
+        IngestBridge bridge = IngestBridge.start(BridgeConfig.load(file, System.getenv(), Map.of()));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            bridge.close();
+            stopped.countDown();
+        }, "bridge-stop"));
+        stopped.await();
+    }
+}
