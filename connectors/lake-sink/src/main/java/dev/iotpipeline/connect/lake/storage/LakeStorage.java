@@ -1,0 +1,31 @@
+package dev.iotpipeline.connect.lake.storage;
+
+import java.io.IOException;
+import org.apache.parquet.io.OutputFile;
+
+/**
+ * Where the lake's files go. {@link #write} publishes a whole file under a key or nothing: a
+ * reader never sees a partial file, and when it returns the file is durable. Writing a key again
+ * replaces the file (a replayed batch).
+ */
+public interface LakeStorage extends AutoCloseable {
+
+    /** Produces a file's content into the given output file. */
+    @FunctionalInterface
+    interface Content {
+        void writeTo(OutputFile file) throws IOException;
+    }
+
+    /**
+     * Writes {@code key} (relative to the lake root, '/'-separated) from {@code content}.
+     *
+     * @throws StorageException saying whether a retry may succeed
+     */
+    void write(String key, Content content);
+
+    /** Where the lake is, for logs, e.g. {@code file:/data/lake} or {@code s3://bucket/prefix}. */
+    String location();
+
+    @Override
+    void close();
+}

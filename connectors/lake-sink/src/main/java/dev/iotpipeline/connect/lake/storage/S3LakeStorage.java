@@ -1,0 +1,189 @@
+package dev.iotpipeline.connect.lake.storage;
+
+import dev.iotpipeline.connect.lake.parquet.FileOutputFile;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * The lake in an S3 bucket (AWS or S3-compatible), through AWS SDK v2 with the JDK's HTTP client.
+ * A file is first written to a local spool file, then uploaded: with one PUT below the multipart
+ * threshold, otherwise as a multipart upload, which S3 makes visible only when it completes (and
+ * aborts on failure). S3 acknowledges a PUT or a completion only once the object is durable.
+ */
+public final class S3LakeStorage implements LakeStorage {
+
+    /** How to reach the bucket. */
+    public record Settings(String bucket, String prefix, String region, String endpoint, boolean pathStyle,
+                           String accessKeyId, String secretAccessKey, long multipartThreshold, long partSize,
+                           Path spoolDir) {
+    }
+
+    static final String CONTENT_TYPE = "application/vnd.apache.parquet";
+    private static final Logger LOG = LoggerFactory.getLogger(S3LakeStorage.class);
+
+    private final Settings settings;
+    private final S3Client s3;
+
+    public S3LakeStorage(Settings settings) {
+        this.settings = settings;
+        this.s3 = client(settings);
+    }
+
+    static S3Client client(Settings settings) {
+        S3ClientBuilder builder = S3Client.builder()
+                .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
+                        .socketTimeout(Duration.ofSeconds(60)).build())
+                .forcePathStyle(settings.pathStyle())
+                .credentialsProvider(credentials(settings));
+        if (!settings.region().isEmpty()) {
+            builder.region(Region.of(settings.region()));
+        } else if (!settings.endpoint().isEmpty()) {
+            builder.region(Region.US_EAST_1); // S3-compatible stores mostly ignore it, but signing needs one
+        }
+        if (!settings.endpoint().isEmpty()) {
+            // S3-compatible stores often reject the SDK's default trailing checksums: send them only when required.
+            builder.endpointOverride(URI.create(settings.endpoint()))
+                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        }
+        return builder.build();
+    }
+
+    private static AwsCredentialsProvider credentials(Settings settings) {
+        return settings.accessKeyId().isEmpty()
+                ? DefaultCredentialsProvider.builder().build()
+                : StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey()));
+    }
+
+    @Override
+    public void write(String key, Content content) {
+        String objectKey = settings.prefix().isEmpty() ? key : settings.prefix() + "/" + key;
+        Path spool = null;
+        try {
+            Files.createDirectories(settings.spoolDir());
+            spool = Files.createTempFile(settings.spoolDir(), ".lake-", ".parquet.tmp");
+            content.writeTo(new FileOutputFile(spool, false));
+            long size = Files.size(spool);
+            if (size < settings.multipartThreshold()) {
+                Path file = spool;
+                s3.putObject(b -> b.bucket(settings.bucket()).key(objectKey).contentType(CONTENT_TYPE), RequestBody.fromFile(file));
+            } else {
+                uploadInParts(objectKey, spool, size);
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot spool " + objectKey + " in " + settings.spoolDir() + ": " + e, e, true);
+        } catch (SdkException e) {
+            throw new StorageException("cannot upload s3://" + settings.bucket() + "/" + objectKey + ": " + e.getMessage(), e,
+                    isTransient(e));
+        } finally {
+            deleteQuietly(spool);
+        }
+    }
+
+    private void uploadInParts(String key, Path file, long size) throws IOException {
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(settings.bucket()).key(key).contentType(CONTENT_TYPE))
+                .uploadId();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            List<CompletedPart> parts = new ArrayList<>();
+            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(settings.partSize(), size));
+            for (long offset = 0; offset < size; offset += settings.partSize()) {
+                int partNumber = parts.size() + 1;
+                int length = (int) Math.min(settings.partSize(), size - offset);
+                buffer.clear().limit(length);
+                while (buffer.hasRemaining()) {
+                    if (channel.read(buffer, offset + buffer.position()) < 0) {
+                        throw new IOException("spool file " + file + " ended early");
+                    }
+                }
+                buffer.flip();
+                String eTag = s3.uploadPart(b -> b.bucket(settings.bucket()).key(key).uploadId(uploadId)
+                        .partNumber(partNumber).contentLength((long) length), RequestBody.fromByteBuffer(buffer)).eTag();
+                parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
+            }
+            s3.completeMultipartUpload(b -> b.bucket(settings.bucket()).key(key).uploadId(uploadId)
+                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
+            LOG.debug("Uploaded s3://{}/{} in {} parts ({} bytes)", settings.bucket(), key, parts.size(), size);
+        } catch (IOException | RuntimeException e) {
+            abortQuietly(key, uploadId);
+            throw e;
+        }
+    }
+
+    private void abortQuietly(String key, String uploadId) {
+        try {
+            s3.abortMultipartUpload(b -> b.bucket(settings.bucket()).key(key).uploadId(uploadId));
+        } catch (SdkException e) {
+            LOG.warn("Could not abort multipart upload {} of s3://{}/{} (a bucket lifecycle rule should expire it): {}",
+                    uploadId, settings.bucket(), key, e.getMessage());
+        }
+    }
+
+    /** Unreachable, throttled, timed out or a server error: worth a retry. Denied or no such bucket: not. */
+    static boolean isTransient(SdkException e) {
+        if (e instanceof S3Exception s3e) {
+            int status = s3e.statusCode();
+            return status >= 500 || status == 429 || status == 408 || s3e.isThrottlingException();
+        }
+        return e instanceof SdkClientException || e.retryable();
+    }
+
+    /** Why the bucket cannot be used, if it cannot (for the connector's validation). */
+    public static Optional<String> checkBucket(Settings settings) {
+        try (S3Client client = client(settings)) {
+            client.headBucket(b -> b.bucket(settings.bucket()));
+            return Optional.empty();
+        } catch (S3Exception e) {
+            return Optional.of("bucket " + settings.bucket() + " is not usable (HTTP " + e.statusCode() + "): "
+                    + (e.statusCode() == 404 ? "it does not exist" : e.getMessage()));
+        } catch (SdkException e) {
+            return Optional.of("cannot reach S3 for bucket " + settings.bucket() + ": " + e.getMessage());
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // Only a spool file.
+            }
+        }
+    }
+
+    @Override
+    public String location() {
+        return "s3://" + settings.bucket() + "/" + settings.prefix();
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+}
