@@ -55,12 +55,14 @@ public final class BridgeConfig {
             "Most concurrent MQTT connections from one source IP address; more are refused as server busy.");
     public static final Key MAX_INFLIGHT_BYTES = new Key("max.inflight.bytes", "67108864",
             "Payload bytes the whole bridge may have waiting for Kafka; past it new publishes are refused (MQTT 5: quota exceeded, 3.1.1: disconnect, HTTP 503).");
+    public static final Key MAX_MESSAGES_PER_SECOND = new Key("max.messages.per.second.per.device", "100",
+            "Messages per second one device may send (burst: twice that); over it MQTT 5 gets quota exceeded, 3.1.1 a disconnect, HTTP 429. 0 disables.");
     public static final Key KAFKA_TIMEOUT_MS = new Key("kafka.delivery.timeout.ms", "30000",
             "How long a message may wait for Kafka before the device is told to retry (no PUBACK / HTTP 503).");
 
     public static final List<Key> KEYS = List.of(BOOTSTRAP_SERVERS, INSTANCE_ID, MQTT_HOST, MQTT_PORT, HTTP_HOST, HTTP_PORT,
             DEVICES_FILE, RULES_FILE, MAX_PAYLOAD_BYTES, MAX_CONNECTIONS, RECEIVE_MAXIMUM, CONNECT_TIMEOUT_S, MQTT_TLS_PORT, HTTPS_PORT,
-            TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLIENT_AUTH, TLS_CA_FILE, MAX_CONNECTIONS_PER_ADDRESS, MAX_INFLIGHT_BYTES, KAFKA_TIMEOUT_MS);
+            TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLIENT_AUTH, TLS_CA_FILE, MAX_CONNECTIONS_PER_ADDRESS, MAX_INFLIGHT_BYTES, MAX_MESSAGES_PER_SECOND, KAFKA_TIMEOUT_MS);
 
     private final Map<String, String> values;
 
@@ -69,9 +71,13 @@ public final class BridgeConfig {
         if (get(BOOTSTRAP_SERVERS).isBlank()) {
             throw new IllegalArgumentException("Missing required setting bootstrap.servers (or env IOT_BRIDGE_BOOTSTRAP_SERVERS)");
         }
-        for (Key key : List.of(MQTT_PORT, HTTP_PORT, MAX_PAYLOAD_BYTES, MAX_CONNECTIONS, RECEIVE_MAXIMUM, CONNECT_TIMEOUT_S)) {
-            intValue(key);
+        for (Key key : List.of(MQTT_PORT, HTTP_PORT, MAX_PAYLOAD_BYTES, MAX_CONNECTIONS, RECEIVE_MAXIMUM, CONNECT_TIMEOUT_S,
+                MQTT_TLS_PORT, HTTPS_PORT, MAX_CONNECTIONS_PER_ADDRESS, KAFKA_TIMEOUT_MS, MAX_MESSAGES_PER_SECOND)) {
+            if (intValue(key) < 0) {
+                throw new IllegalArgumentException(key.name() + " must not be negative, got " + get(key));
+            }
         }
+        longValue(MAX_INFLIGHT_BYTES);
     }
 
     public static BridgeConfig load(Path file, Map<String, String> environment, Map<String, String> overrides) {
@@ -124,6 +130,14 @@ public final class BridgeConfig {
         }
     }
 
+    public long longValue(Key key) {
+        try {
+            return Long.parseLong(get(key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key.name() + " must be a whole number, got '" + get(key) + "'");
+        }
+    }
+
     public Path devicesFile() {
         return Path.of(get(DEVICES_FILE));
     }
@@ -141,7 +155,8 @@ public final class BridgeConfig {
         config.put("linger.ms", "5");
         config.put("compression.type", "lz4");
         config.put("delivery.timeout.ms", get(KAFKA_TIMEOUT_MS));
-        config.put("request.timeout.ms", "10000");
+        // A request must be able to time out (and be retried) within the delivery timeout.
+        config.put("request.timeout.ms", Integer.toString(Math.max(1000, Math.min(10_000, intValue(KAFKA_TIMEOUT_MS) / 2))));
         config.put("max.block.ms", "5000");
         config.put("client.id", "ingest-bridge-" + get(INSTANCE_ID));
         values.forEach((name, value) -> {

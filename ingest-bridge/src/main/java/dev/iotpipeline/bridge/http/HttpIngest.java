@@ -8,7 +8,10 @@ import dev.iotpipeline.bridge.routing.Route;
 import dev.iotpipeline.bridge.routing.TopicRouter;
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.iotpipeline.bridge.tls.TlsSettings;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -24,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +43,7 @@ public final class HttpIngest {
     private static final Set<String> MEDIA_TYPES = Set.of("application/json", "text/plain", "text/csv",
             "application/octet-stream");
     private static final int RETRY_AFTER_SECONDS = 5;
+    private static final String OPENAPI = readOpenApi();
 
     private final Vertx vertx;
     private final DeviceRegistry devices;
@@ -47,11 +52,17 @@ public final class HttpIngest {
     private final BridgeMetrics metrics;
     private final PrometheusMeterRegistry prometheus;
     private final int maxPayloadBytes;
-    private final IntSupplier mqttPort;
-    private NetClient relay;
+    private final IntSupplier relayPort;
+    private final BooleanSupplier kafkaReady;
+    private final NetClient relay;
+    private final Router routes;
 
+    /**
+     * @param relayPort port of the loopback MQTT listener that takes relayed WebSocket connections
+     * @param kafkaReady whether Kafka is reachable, for {@code /health/ready}
+     */
     public HttpIngest(Vertx vertx, DeviceRegistry devices, TopicRouter router, RawPublisher publisher, BridgeMetrics metrics,
-                      PrometheusMeterRegistry prometheus, int maxPayloadBytes, IntSupplier mqttPort) {
+                      PrometheusMeterRegistry prometheus, int maxPayloadBytes, IntSupplier relayPort, BooleanSupplier kafkaReady) {
         this.vertx = vertx;
         this.devices = devices;
         this.router = router;
@@ -59,37 +70,58 @@ public final class HttpIngest {
         this.metrics = metrics;
         this.prometheus = prometheus;
         this.maxPayloadBytes = maxPayloadBytes;
-        this.mqttPort = mqttPort;
+        this.relayPort = relayPort;
+        this.kafkaReady = kafkaReady;
+        this.relay = vertx.createNetClient();
+        this.routes = routes();
     }
 
+    /** The plain HTTP listener. */
     public Future<HttpServer> listen(String host, int port) {
-        relay = vertx.createNetClient();
+        return listen(new HttpServerOptions().setHost(host).setPort(port));
+    }
+
+    /** The HTTPS listener (secure WebSocket at {@code /mqtt}). */
+    public Future<HttpServer> listenTls(String host, int port, TlsSettings tls) {
+        return listen(tls.apply(new HttpServerOptions().setHost(host).setPort(port)));
+    }
+
+    private Future<HttpServer> listen(HttpServerOptions options) {
+        options.setWebSocketSubProtocols(List.of("mqtt", "mqttv3.1"));
+        return vertx.createHttpServer(options).requestHandler(routes).webSocketHandler(this::mqttOverWebSocket).listen();
+    }
+
+    private Router routes() {
         Router routes = Router.router(vertx);
         routes.post("/v1/telemetry/:deviceType/:deviceId/:version")
                 .handler(BodyHandler.create(false).setBodyLimit(maxPayloadBytes))
                 .handler(this::telemetry);
         routes.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
-        routes.get("/health/ready").handler(ctx -> json(ctx, publisher.healthy() ? 200 : 503,
-                new JsonObject().put("status", publisher.healthy() ? "UP" : "DOWN").put("kafka", publisher.healthy())));
+        routes.get("/health/ready").handler(ctx -> {
+            boolean ready = kafkaReady.getAsBoolean();
+            json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "UP" : "DOWN").put("kafka", ready));
+        });
         routes.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4")
                 .end(prometheus.scrape()));
         routes.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
-                .sendFile("openapi.yaml"));
+                .end(OPENAPI));
         routes.errorHandler(413, ctx -> error(ctx, 413, "payload-too-large", "The payload is larger than "
                 + maxPayloadBytes + " bytes"));
-        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
-                .setWebSocketSubProtocols(List.of("mqtt", "mqttv3.1"));
-        return vertx.createHttpServer(options).requestHandler(routes).webSocketHandler(this::mqttOverWebSocket).listen();
+        return routes;
     }
 
-    /** Relays an MQTT-over-WebSocket connection to the MQTT listener, with backpressure both ways. */
+    /**
+     * Relays an MQTT-over-WebSocket connection to the loopback MQTT listener, with backpressure
+     * both ways; a PROXY protocol header tells that listener the client's real address.
+     */
     private void mqttOverWebSocket(ServerWebSocket socket) {
         if (!"/mqtt".equals(socket.path())) {
             socket.close((short) 1008, "MQTT over WebSocket is served at /mqtt");
             return;
         }
         socket.pause();
-        relay.connect(mqttPort.getAsInt(), "127.0.0.1").onSuccess(tcp -> {
+        relay.connect(relayPort.getAsInt(), "127.0.0.1").onSuccess(tcp -> {
+            tcp.write(proxyHeader(socket.remoteAddress(), socket.localAddress()));
             socket.pipeTo(tcp);
             tcp.pipeTo(socket);
             socket.resume();
@@ -99,17 +131,25 @@ public final class HttpIngest {
         });
     }
 
+    private static Buffer proxyHeader(SocketAddress client, SocketAddress local) {
+        String family = client.hostAddress().contains(":") ? "TCP6" : "TCP4";
+        return Buffer.buffer("PROXY " + family + " " + client.hostAddress() + " " + local.hostAddress() + " " + client.port() + " "
+                + local.port() + "\r\n");
+    }
+
     private void telemetry(RoutingContext ctx) {
         String type = ctx.pathParam("deviceType");
         String deviceId = ctx.pathParam("deviceId");
         String version = ctx.pathParam("version");
         Optional<Device> device = authenticate(ctx, deviceId);
         if (device.isEmpty()) {
+            metrics.securityRefusal("http", "authentication");
             ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"iot\", Bearer realm=\"iot\"");
             error(ctx, 401, "not-authenticated", "Send the device's secret as a bearer token, or basic auth as id:secret");
             return;
         }
         if (!device.get().id().equals(deviceId) || !device.get().type().equals(type)) {
+            metrics.securityRefusal("http", "publish");
             error(ctx, 403, "not-authorized", "Device " + device.get().id() + " (" + device.get().type()
                     + ") may only post as itself");
             return;
@@ -132,15 +172,22 @@ public final class HttpIngest {
             return;
         }
         long received = System.currentTimeMillis();
+        long receivedNanos = System.nanoTime();
         publisher.publish(new RawPublisher.Received(route.get(), TelemetryHeaders.PROTOCOL_HTTP, ctx.request().path(), null,
                         null, received, contentType, Map.of()), payload)
                 .whenComplete((metadata, failure) -> ctx.vertx().runOnContext(v -> {
                     if (failure == null) {
-                        metrics.accepted("http", type);
+                        metrics.accepted("http", type, receivedNanos);
                         json(ctx, 200, new JsonObject().put("status", "accepted").put("topic", metadata.topic())
                                 .put("partition", metadata.partition()).put("offset", metadata.offset()));
+                    } else if (failure instanceof RawPublisher.RateLimitedException) {
+                        ctx.response().putHeader("Retry-After", "1");
+                        error(ctx, 429, "rate-limited", "The device sends faster than its limit; retry later");
+                    } else if (failure instanceof RawPublisher.OverBudgetException) {
+                        ctx.response().putHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+                        error(ctx, 503, "inflight-bytes-exceeded", "The bridge is overloaded; the message was not stored, retry later");
                     } else {
-                        metrics.refused("http", "kafka-unavailable");
+                        metrics.kafkaError(failure);
                         LOG.warn("Kafka did not take a message from {}: {}", deviceId, failure.toString());
                         ctx.response().putHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
                         error(ctx, 503, "kafka-unavailable", "The message was not stored; retry later");
@@ -172,6 +219,14 @@ public final class HttpIngest {
     private void error(RoutingContext ctx, int status, String reason, String message) {
         metrics.refused("http", reason);
         json(ctx, status, new JsonObject().put("error", reason).put("message", message));
+    }
+
+    private static String readOpenApi() {
+        try (var in = HttpIngest.class.getResourceAsStream("/openapi.yaml")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException | NullPointerException e) {
+            throw new IllegalStateException("openapi.yaml is missing from the bridge's resources", e);
+        }
     }
 
     private static void json(RoutingContext ctx, int status, JsonObject body) {

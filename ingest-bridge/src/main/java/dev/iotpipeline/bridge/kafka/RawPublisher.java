@@ -5,7 +5,6 @@ import dev.iotpipeline.schemas.contract.TelemetryHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -23,17 +22,48 @@ public final class RawPublisher implements AutoCloseable {
                            long receiveTime, String contentType, Map<String, String> userProperties) {
     }
 
-    private final KafkaProducer<byte[], byte[]> producer;
-    private final String instance;
-    private final AtomicLong lastFailure = new AtomicLong();
-    private final AtomicLong lastSuccess = new AtomicLong();
-
-    public RawPublisher(Map<String, Object> producerConfig, String instance) {
-        this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
-        this.instance = instance;
+    /** The bridge already has {@code max.inflight.bytes} waiting for Kafka: the message was not sent. */
+    public static final class OverBudgetException extends RuntimeException {
+        OverBudgetException(long maxBytes) {
+            super("more than " + maxBytes + " payload bytes are waiting for Kafka");
+        }
     }
 
+    /** The device sent more than {@code max.messages.per.second.per.device}: the message was not sent. */
+    public static final class RateLimitedException extends RuntimeException {
+        RateLimitedException(String deviceId) {
+            super("device " + deviceId + " is over its message rate");
+        }
+    }
+
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final String instance;
+    private final InflightBudget budget;
+    private final DeviceRateLimiter rates;
+
+    public RawPublisher(Map<String, Object> producerConfig, String instance, InflightBudget budget, DeviceRateLimiter rates) {
+        this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+        this.instance = instance;
+        this.budget = budget;
+        this.rates = rates;
+    }
+
+    public InflightBudget budget() {
+        return budget;
+    }
+
+    /**
+     * Sends a message; the future completes when Kafka has it, or fails with Kafka's error, or at
+     * once with {@link OverBudgetException} when too many bytes are already waiting for Kafka or
+     * {@link RateLimitedException} when the device is over its rate.
+     */
     public CompletableFuture<RecordMetadata> publish(Received message, byte[] payload) {
+        if (!rates.tryAcquire(message.route().deviceId())) {
+            return CompletableFuture.failedFuture(new RateLimitedException(message.route().deviceId()));
+        }
+        if (!budget.tryAcquire(payload.length)) {
+            return CompletableFuture.failedFuture(new OverBudgetException(budget.maxBytes()));
+        }
         RecordHeaders headers = new RecordHeaders();
         Route route = message.route();
         add(headers, TelemetryHeaders.DEVICE_ID, route.deviceId());
@@ -57,24 +87,19 @@ public final class RawPublisher implements AutoCloseable {
         try {
             producer.send(new ProducerRecord<>(route.kafkaTopic(), null, message.receiveTime(),
                     route.deviceId().getBytes(StandardCharsets.UTF_8), payload, headers), (metadata, error) -> {
+                        budget.release(payload.length);
                         if (error == null) {
-                            lastSuccess.set(System.currentTimeMillis());
                             acked.complete(metadata);
                         } else {
-                            lastFailure.set(System.currentTimeMillis());
                             acked.completeExceptionally(error);
                         }
                     });
         } catch (RuntimeException e) {
-            lastFailure.set(System.currentTimeMillis());
+            // send() threw before taking the record (e.g. metadata not available within max.block.ms).
+            budget.release(payload.length);
             acked.completeExceptionally(e);
         }
         return acked;
-    }
-
-    /** Kafka is taking records: the last send succeeded after the last failure (or nothing failed yet). */
-    public boolean healthy() {
-        return lastFailure.get() == 0 || lastSuccess.get() > lastFailure.get();
     }
 
     private static void add(RecordHeaders headers, String key, String value) {
