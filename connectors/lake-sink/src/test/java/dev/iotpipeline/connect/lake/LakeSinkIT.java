@@ -1,0 +1,182 @@
+package dev.iotpipeline.connect.lake;
+
+import static dev.iotpipeline.connect.lake.TestBatches.T0;
+import static dev.iotpipeline.connect.lake.TestBatches.env;
+import static dev.iotpipeline.connect.lake.TestBatches.position;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.iotpipeline.embedded.ConnectWorker;
+import dev.iotpipeline.embedded.Ports;
+import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
+import dev.iotpipeline.schemas.canonical.EnvReading;
+import dev.iotpipeline.testing.KafkaFixture;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The connector in a real Connect worker, against the real broker and registry, writing to local disk; read back with DuckDB. */
+class LakeSinkIT {
+
+    @RegisterExtension
+    static final KafkaFixture KAFKA = KafkaFixture.withRegistry();
+
+    static final String ENV_TOPIC = "iot.batch.env_reading";
+    static final String POSITION_TOPIC = "iot.batch.position";
+    static final String DLQ = "iot.deadletter.lake";
+
+    @TempDir
+    static Path dir;
+
+    static Path lake;
+    static ConnectWorker connect;
+
+    @BeforeAll
+    static void start() {
+        lake = dir.resolve("lake");
+        KAFKA.createTopics(2, ENV_TOPIC, POSITION_TOPIC, DLQ);
+        connect = ConnectWorker.start(KAFKA.bootstrapServers(), Ports.freePort("127.0.0.1"), dir.resolve("connect"));
+        connect.putConnector("lake", connectorConfig(lake, DLQ, KAFKA.registryUrl()));
+    }
+
+    static Map<String, String> connectorConfig(Path lakeDir, String deadLetterTopic, String registryUrl) {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", LakeSinkConnector.class.getName());
+        config.put("tasks.max", "2");
+        config.put("topics", ENV_TOPIC + "," + POSITION_TOPIC);
+        config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
+        config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        config.put("lake.local.dir", lakeDir.toString());
+        config.put("schema.registry.url", registryUrl);
+        config.put("retry.backoff.ms", "300");
+        config.put("errors.tolerance", "all");
+        config.put("errors.deadletterqueue.topic.name", deadLetterTopic);
+        config.put("errors.deadletterqueue.topic.replication.factor", "1");
+        config.put("errors.deadletterqueue.context.headers.enable", "true");
+        return config;
+    }
+
+    @AfterAll
+    static void stop() {
+        if (connect != null) {
+            connect.close();
+        }
+    }
+
+    @Test
+    void batchesBecomeParquetFilesWithExactValuesAndAReplayChangesNothing() throws Exception {
+        EnvReading a = env("exact-1", "m1", T0, 21.5);
+        EnvReading b = EnvReading.newBuilder(env("exact-1", "m2", T0.plusSeconds(60), null)).setSensorFault(true)
+                .setHumidityPct(null).setFirmware("2.3.1").setLowBattery(true).build();
+        send(ENV_TOPIC, TestBatches.envBatch(0, 0, List.of(a, b)));
+        send(POSITION_TOPIC, TestBatches.positionBatch(0, 0, List.of(position("trk-exact", "p1", T0))));
+        Path envFile = lake.resolve("env_readings/event_date=2025-11-23/event_hour=21/env_reading-0-0-1_2025-11-23T21.parquet");
+        Path positionFile = lake.resolve("positions/event_date=2025-11-23/event_hour=21/position-0-0-0_2025-11-23T21.parquet");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(envFile) && Files.exists(positionFile));
+
+        String envTable = DuckDb.table(lake, "env_readings");
+        List<Object> m1 = DuckDb.rows("SELECT device_id, event_time, ingest_time, source_format, firmware, temperature_c, "
+                + "humidity_pct, battery_pct, battery_v, sensor_fault, low_battery, CAST(event_date AS VARCHAR), "
+                + "CAST(event_hour AS INTEGER), typeof(event_time) FROM " + envTable + " WHERE message_id = 'm1'").get(0);
+        assertThat(m1.get(0)).isEqualTo("exact-1");
+        assertThat(((OffsetDateTime) m1.get(1)).toInstant()).isEqualTo(T0);
+        assertThat(((OffsetDateTime) m1.get(2)).toInstant()).isEqualTo(T0.plusSeconds(1));
+        assertThat(m1.subList(3, 11)).containsExactly("env-sensor/v2", null, 21.5, 41.0, null, 3.71, false, null);
+        assertThat(m1.subList(11, 14)).containsExactly("2025-11-23", 21, "TIMESTAMP WITH TIME ZONE");
+        List<Object> m2 = DuckDb.rows("SELECT firmware, temperature_c, humidity_pct, sensor_fault, low_battery FROM "
+                + envTable + " WHERE message_id = 'm2'").get(0);
+        assertThat(m2).containsExactly("2.3.1", null, null, true, true);
+        List<Object> p1 = DuckDb.rows("SELECT device_id, latitude, longitude, speed_mps, heading_deg, message_id FROM "
+                + DuckDb.table(lake, "positions")).get(0);
+        assertThat(p1).containsExactly("trk-exact", 35.681236, 139.767125, 3.5, null, "p1");
+
+        // The same batch again, then a marker batch behind it on the same partition: once the marker is there, the replay was handled.
+        List<String> filesBefore = files(lake);
+        send(ENV_TOPIC, TestBatches.envBatch(0, 0, List.of(a, b)));
+        send(ENV_TOPIC, TestBatches.envBatch(0, 2, List.of(env("exact-1", "m3", T0.plusSeconds(120), 20.0))));
+        Path marker = envFile.resolveSibling("env_reading-0-2-2_2025-11-23T21.parquet");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(marker));
+
+        List<String> expected = new ArrayList<>(filesBefore);
+        expected.add(lake.relativize(marker).toString());
+        assertThat(files(lake)).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(DuckDb.count("SELECT count(*) FROM " + envTable + " WHERE device_id = 'exact-1'")).isEqualTo(3);
+    }
+
+    @Test
+    void aBatchSpanningTwoHoursLandsInTwoPartitions() throws Exception {
+        Instant before = Instant.parse("2025-11-24T02:59:59.999Z");
+        Instant after = Instant.parse("2025-11-24T03:00:00Z");
+        send(ENV_TOPIC, TestBatches.envBatch(1, 500, List.of(env("span-1", "s1", before, 1.0), env("span-1", "s2", after, 2.0),
+                env("span-2", "s3", before.minusSeconds(600), 3.0))));
+        Path hour2 = lake.resolve("env_readings/event_date=2025-11-24/event_hour=02/env_reading-1-500-502_2025-11-24T02.parquet");
+        Path hour3 = lake.resolve("env_readings/event_date=2025-11-24/event_hour=03/env_reading-1-500-502_2025-11-24T03.parquet");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(hour2) && Files.exists(hour3));
+
+        List<List<Object>> rows = DuckDb.rows("SELECT message_id, CAST(event_date AS VARCHAR), CAST(event_hour AS INTEGER) FROM "
+                + DuckDb.table(lake, "env_readings") + " WHERE device_id LIKE 'span-%' ORDER BY message_id");
+        assertThat(rows).containsExactly(List.of("s1", "2025-11-24", 2), List.of("s2", "2025-11-24", 3),
+                List.of("s3", "2025-11-24", 2));
+        assertThat(DuckDb.count("SELECT count(*) FROM read_parquet('" + hour3 + "')")).isEqualTo(1);
+    }
+
+    @Test
+    void anUndecodableRecordGoesToTheDeadLetterTopicWithItsReason() throws Exception {
+        send(POSITION_TOPIC, "not a batch".getBytes(StandardCharsets.UTF_8));
+        send(POSITION_TOPIC, TestBatches.positionBatch(1, 7, List.of(position("trk-after-bad", "p9", T0))));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(lake.resolve(
+                "positions/event_date=2025-11-23/event_hour=21/position-1-7-7_2025-11-23T21.parquet")));
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerConfig("dlq-check"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(DLQ));
+            List<String> reasons = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> {
+                    assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("not a batch");
+                    reasons.add(new String(r.headers().lastHeader("__connect.errors.exception.message").value(),
+                            StandardCharsets.UTF_8));
+                });
+                return !reasons.isEmpty();
+            });
+            assertThat(reasons).singleElement().asString().contains("Confluent wire format");
+        }
+    }
+
+    static List<String> files(Path root) throws Exception {
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    static <T extends SpecificRecord> void send(String topic, T batch) throws Exception {
+        send(topic, TestBatches.wire(RestSchemaRegistryClient.forUrl(KAFKA.registryUrl()), topic, batch));
+    }
+
+    static void send(String topic, byte[] value) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KAFKA.producerConfig(), new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, "k", value)).get();
+        }
+    }
+}
