@@ -54,7 +54,13 @@ public final class DeviceRegistry {
 
     public Optional<Device> find(String deviceId) {
         reloadIfChanged(false);
-        return Optional.ofNullable(devices.get(deviceId));
+        Device device = devices.get(deviceId);
+        if (device == null) {
+            // Just provisioned? A miss looks at the file's modification time at once (a stat; it is parsed only if changed).
+            reloadIfChanged(false, true);
+            device = devices.get(deviceId);
+        }
+        return Optional.ofNullable(device);
     }
 
     /** The device, if it exists, is enabled and the secret is its own. */
@@ -105,8 +111,12 @@ public final class DeviceRegistry {
     }
 
     private void reloadIfChanged(boolean force) {
+        reloadIfChanged(force, false);
+    }
+
+    private void reloadIfChanged(boolean force, boolean ignoreInterval) {
         long now = System.currentTimeMillis();
-        if (!force && now - lastCheck < CHECK_INTERVAL_MS) {
+        if (!force && !ignoreInterval && now - lastCheck < CHECK_INTERVAL_MS) {
             return;
         }
         lastCheck = now;

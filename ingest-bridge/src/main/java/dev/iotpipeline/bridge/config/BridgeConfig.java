@@ -157,7 +157,8 @@ public final class BridgeConfig {
         config.put("delivery.timeout.ms", get(KAFKA_TIMEOUT_MS));
         // A request must be able to time out (and be retried) within the delivery timeout.
         config.put("request.timeout.ms", Integer.toString(Math.max(1000, Math.min(10_000, intValue(KAFKA_TIMEOUT_MS) / 2))));
-        config.put("max.block.ms", "5000");
+        // send() waits this long for a topic's metadata (on the sender thread, never an event loop).
+        config.put("max.block.ms", "2000");
         config.put("client.id", "ingest-bridge-" + get(INSTANCE_ID));
         values.forEach((name, value) -> {
             if (name.startsWith(KAFKA_PREFIX)) {

@@ -3,11 +3,17 @@ package dev.iotpipeline.bridge.kafka;
 import dev.iotpipeline.bridge.routing.Route;
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -40,12 +46,22 @@ public final class RawPublisher implements AutoCloseable {
     private final String instance;
     private final InflightBudget budget;
     private final DeviceRateLimiter rates;
+    /** One thread calls send(), in the order messages arrived, so each connection's records keep their order. */
+    private final ExecutorService sender;
+    /** Sender thread only: topics whose metadata Kafka could not give, until when sends to them fail at once. */
+    private final Map<String, Long> unavailableUntil = new HashMap<>();
+    private static final long FAIL_FAST_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     public RawPublisher(Map<String, Object> producerConfig, String instance, InflightBudget budget, DeviceRateLimiter rates) {
         this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
         this.instance = instance;
         this.budget = budget;
         this.rates = rates;
+        this.sender = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "kafka-sender");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     public InflightBudget budget() {
@@ -84,10 +100,29 @@ public final class RawPublisher implements AutoCloseable {
         }
         message.userProperties().forEach((name, value) -> add(headers, TelemetryHeaders.USER_PROPERTY_PREFIX + name, value));
         CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(route.kafkaTopic(), null, message.receiveTime(),
+                route.deviceId().getBytes(StandardCharsets.UTF_8), payload, headers);
         try {
-            producer.send(new ProducerRecord<>(route.kafkaTopic(), null, message.receiveTime(),
-                    route.deviceId().getBytes(StandardCharsets.UTF_8), payload, headers), (metadata, error) -> {
-                        budget.release(payload.length);
+            sender.execute(() -> send(record, payload.length, acked));
+        } catch (RejectedExecutionException e) {
+            budget.release(payload.length);
+            acked.completeExceptionally(e);
+        }
+        return acked;
+    }
+
+    /** On the sender thread: send() blocks while the topic's metadata is unknown, which must not stall an event loop. */
+    private void send(ProducerRecord<byte[], byte[]> record, int size, CompletableFuture<RecordMetadata> acked) {
+        Long blocked = unavailableUntil.get(record.topic());
+        if (blocked != null && System.nanoTime() < blocked) {
+            // Kafka just failed to give this topic's metadata: fail fast instead of blocking every queued message in turn.
+            budget.release(size);
+            acked.completeExceptionally(new TimeoutException("Kafka metadata for " + record.topic() + " is unavailable"));
+            return;
+        }
+        try {
+            producer.send(record, (metadata, error) -> {
+                        budget.release(size);
                         if (error == null) {
                             acked.complete(metadata);
                         } else {
@@ -96,10 +131,12 @@ public final class RawPublisher implements AutoCloseable {
                     });
         } catch (RuntimeException e) {
             // send() threw before taking the record (e.g. metadata not available within max.block.ms).
-            budget.release(payload.length);
+            if (e instanceof TimeoutException) {
+                unavailableUntil.put(record.topic(), System.nanoTime() + FAIL_FAST_NANOS);
+            }
+            budget.release(size);
             acked.completeExceptionally(e);
         }
-        return acked;
     }
 
     private static void add(RecordHeaders headers, String key, String value) {
@@ -108,6 +145,12 @@ public final class RawPublisher implements AutoCloseable {
 
     @Override
     public void close() {
+        sender.shutdown();
+        try {
+            sender.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         producer.close(java.time.Duration.ofSeconds(10));
     }
 }
