@@ -32,6 +32,13 @@ class BridgeConfigTest {
     }
 
     @Test
+    void theReadmeDocumentsEveryKeyWithItsEnvironmentName() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        assertThat(BridgeConfig.KEYS).allSatisfy(key -> assertThat(readme)
+                .contains("| `" + key.name() + "` | `" + BridgeConfig.envName(key.name()) + "` |"));
+    }
+
+    @Test
     void badValuesAreExplained() {
         assertThatThrownBy(() -> BridgeConfig.of(Map.of())).hasMessageContaining("bootstrap.servers");
         assertThatThrownBy(() -> BridgeConfig.of(Map.of("bootstrap.servers", "k:9092", "mqtt.port", "x")))
