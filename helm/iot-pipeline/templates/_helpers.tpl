@@ -17,6 +17,11 @@
 {{- end }}
 {{- end }}
 
+{{/* Name of a component's resources, e.g. (dict "root" $ "component" "bridge") -> <fullname>-bridge. */}}
+{{- define "iot.componentName" -}}
+{{- printf "%s-%s" (include "iot.fullname" .root | trunc 50 | trimSuffix "-") .component }}
+{{- end }}
+
 {{/* Common labels; call with (dict "root" $ "component" "bridge"). */}}
 {{- define "iot.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
@@ -33,18 +38,52 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
-{{/* image reference; call with (dict "root" $ "image" .Values.bridge.image). */}}
+{{/* Image reference; call with (dict "root" $ "image" .Values.bridge.image). */}}
 {{- define "iot.image" -}}
 {{ .image.repository }}:{{ default .root.Chart.AppVersion .image.tag }}
 {{- end }}
 
-{{/* Prometheus scrape annotations; call with (dict "root" $ "port" 8091). */}}
-{{- define "iot.scrapeAnnotations" -}}
-{{- if .root.Values.metrics.podAnnotations }}
-prometheus.io/scrape: "true"
-prometheus.io/port: {{ .port | quote }}
-prometheus.io/path: /metrics
+{{/* Pod annotations: Prometheus scrape annotations (when enabled) and extra ones; call with
+(dict "root" $ "port" 8091 "extra" .Values.bridge.podAnnotations "checksum" "<sha>"). */}}
+{{- define "iot.podAnnotations" -}}
+{{- $a := deepCopy (default (dict) .extra) }}
+{{- if and .port .root.Values.metrics.podAnnotations }}
+{{- $_ := set $a "prometheus.io/scrape" "true" }}
+{{- $_ := set $a "prometheus.io/port" (toString .port) }}
+{{- $_ := set $a "prometheus.io/path" "/metrics" }}
 {{- end }}
+{{- if .checksum }}
+{{- $_ := set $a "checksum/config" .checksum }}
+{{- end }}
+{{- if $a }}
+{{- toYaml $a }}
+{{- else }}
+{}
+{{- end }}
+{{- end }}
+
+{{/* Environment variable name of a component config key: prefix + key upper-cased, dots and
+dashes as underscores (BridgeConfig.envName, StreamsAppConfig.envName). */}}
+{{- define "iot.envName" -}}
+{{- printf "%s%s" .prefix (regexReplaceAll "[.-]" .key "_" | upper) }}
+{{- end }}
+
+{{/* A component's free-form config map as env entries; call with (dict "prefix" "IOT_BRIDGE_" "config" .Values.bridge.config). */}}
+{{- define "iot.configEnv" -}}
+{{- range $key, $value := .config }}
+- name: {{ include "iot.envName" (dict "prefix" $.prefix "key" $key) }}
+  value: {{ include "iot.string" $value | quote }}
+{{- end }}
+{{- end }}
+
+{{/* A value as a string; whole numbers without exponent (Helm reads YAML numbers as float64,
+which would print 67108864 as 6.7108864e+07). */}}
+{{- define "iot.string" -}}
+{{- if and (kindIs "float64" .) (eq (floor .) .) }}{{ int64 . }}{{ else }}{{ . }}{{ end }}
+{{- end }}
+
+{{- define "iot.saslEnabled" -}}
+{{- if hasPrefix "SASL_" .Values.kafka.securityProtocol }}true{{ end }}
 {{- end }}
 
 {{/*
@@ -56,28 +95,28 @@ Call with (dict "root" $ "prefix" "IOT_STREAMS_").
 {{- $k := .root.Values.kafka }}
 - name: {{ .prefix }}KAFKA_SECURITY_PROTOCOL
   value: {{ $k.securityProtocol | quote }}
-{{- if hasPrefix "SASL_" $k.securityProtocol }}
+{{- if include "iot.saslEnabled" .root }}
 - name: {{ .prefix }}KAFKA_SASL_MECHANISM
   value: {{ $k.sasl.mechanism | quote }}
 - name: {{ .prefix }}KAFKA_SASL_JAAS_CONFIG
   valueFrom:
     secretKeyRef:
-      name: {{ required "kafka.sasl.existingSecret is required when kafka.securityProtocol is SASL_*" $k.sasl.existingSecret }}
+      name: {{ $k.sasl.existingSecret }}
       key: {{ $k.sasl.jaasConfigKey }}
 {{- end }}
 {{- if $k.tls.caSecret }}
 - name: {{ .prefix }}KAFKA_SSL_TRUSTSTORE_TYPE
   value: PEM
 - name: {{ .prefix }}KAFKA_SSL_TRUSTSTORE_LOCATION
-  value: /etc/iot/kafka-ca/{{ $k.tls.caKey }}
+  value: {{ printf "/etc/iot/kafka-ca/%s" $k.tls.caKey | quote }}
 {{- end }}
 {{- end }}
 
-{{/* The Kafka CA volume mount, if any. */}}
+{{/* The Kafka CA volume mount, if any; call with (dict "root" $ "dir" "/etc/iot"). */}}
 {{- define "iot.kafkaCaMount" -}}
-{{- if .Values.kafka.tls.caSecret }}
+{{- if .root.Values.kafka.tls.caSecret }}
 - name: kafka-ca
-  mountPath: /etc/iot/kafka-ca
+  mountPath: {{ .dir }}/kafka-ca
   readOnly: true
 {{- end }}
 {{- end }}
@@ -91,44 +130,107 @@ Call with (dict "root" $ "prefix" "IOT_STREAMS_").
 {{- end }}
 {{- end }}
 
-{{/* Connector configs as a dict name -> config dict (without secrets: those are ${directory:...} references). */}}
+{{/* The writable /tmp of every container (the root file system is read-only). */}}
+{{- define "iot.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 256Mi
+{{- end }}
+
+{{/* Fails rendering on combinations the schema cannot express. */}}
+{{- define "iot.validate" -}}
+{{- $v := .Values }}
+{{- if and (include "iot.saslEnabled" .) (not $v.kafka.sasl.existingSecret) (not (and $v.connect.enabled (eq $v.connect.mode "strimzi"))) }}
+{{- fail "kafka.sasl.existingSecret is required when kafka.securityProtocol is SASL_PLAINTEXT or SASL_SSL" }}
+{{- end }}
+{{- if and $v.bridge.enabled (ne $v.bridge.tls.clientAuth "none") (not $v.bridge.tls.existingSecret) }}
+{{- fail "bridge.tls.clientAuth needs bridge.tls.existingSecret (client certificates are checked on the TLS listeners only)" }}
+{{- end }}
+{{- if and $v.bridge.enabled (ne $v.bridge.tls.clientAuth "none") (not $v.bridge.tls.caSecret) }}
+{{- fail "bridge.tls.clientAuth request/required needs bridge.tls.caSecret (the CA that signs device certificates)" }}
+{{- end }}
+{{- if and $v.connect.enabled $v.warehouse.enabled (not $v.warehouse.existingSecret) (not $v.warehouse.password) }}
+{{- fail "warehouse.existingSecret (or warehouse.password) is required for the warehouse sink" }}
+{{- end }}
+{{- if and $v.connect.enabled $v.lake.enabled (eq $v.lake.storage "volume") (not $v.lake.volume.existingClaim) }}
+{{- fail "lake.volume.existingClaim is required when lake.storage is volume" }}
+{{- end }}
+{{- if and $v.connect.enabled (eq $v.connect.mode "strimzi") (include "iot.saslEnabled" .) (eq $v.connect.strimzi.authentication.type "none") }}
+{{- fail "connect.strimzi.authentication is required when kafka.securityProtocol is SASL_* and connect.mode is strimzi" }}
+{{- end }}
+{{- end }}
+
+{{/* Where the Connect workers see secrets (Strimzi allows additional volumes under /mnt only). */}}
+{{- define "iot.connectSecretsDir" -}}/mnt/iot{{- end }}
+
+{{/* Name of the Secret holding the warehouse password. */}}
+{{- define "iot.warehouseSecret" -}}
+{{- default (include "iot.componentName" (dict "root" . "component" "warehouse")) .Values.warehouse.existingSecret }}
+{{- end }}
+
+{{/* Topics the sinks read: the micro-batch topics (MeasurementFamily.batchTopic). */}}
+{{- define "iot.batchTopics" -}}iot.batch.env_reading,iot.batch.position{{- end }}
+
+{{/* Connector configs as a dict name -> config dict (secrets are ${directory:...} references,
+resolved by the workers' DirectoryConfigProvider). */}}
 {{- define "iot.connectorConfigs" -}}
 {{- $v := .Values }}
+{{- $dir := include "iot.connectSecretsDir" . }}
 {{- $out := dict }}
 {{- if $v.warehouse.enabled }}
 {{- $c := dict
   "connector.class" "dev.iotpipeline.connect.warehouse.WarehouseSinkConnector"
   "tasks.max" (toString $v.warehouse.tasksMax)
-  "topics" "iot.batch.env_reading,iot.batch.position"
+  "topics" (include "iot.batchTopics" .)
   "key.converter" "org.apache.kafka.connect.storage.StringConverter"
   "value.converter" "org.apache.kafka.connect.converters.ByteArrayConverter"
   "consumer.override.isolation.level" "read_committed"
   "connection.url" $v.warehouse.jdbcUrl
   "connection.user" $v.warehouse.user
-  "connection.password" (printf "${directory:/etc/iot/warehouse:%s}" $v.warehouse.passwordKey)
+  "connection.password" (printf "${directory:%s/warehouse:%s}" $dir $v.warehouse.passwordKey)
+  "db.schema" $v.warehouse.dbSchema
   "schema.registry.url" $v.schemaRegistry.url
 }}
 {{- if $v.schemaRegistry.basicAuth.existingSecret }}
-{{- $_ := set $c "schema.registry.basic.auth.user.info" (printf "${directory:/etc/iot/schema-registry:%s}" $v.schemaRegistry.basicAuth.key) }}
+{{- $_ := set $c "schema.registry.basic.auth.user.info" (printf "${directory:%s/schema-registry:%s}" $dir $v.schemaRegistry.basicAuth.key) }}
 {{- end }}
 {{- include "iot.errorConfig" (dict "config" $c "topic" $v.warehouse.deadLetterTopic "rf" $v.kafka.topics.replicationFactor) }}
-{{- $_ := set $out $v.warehouse.name (merge (deepCopy $v.warehouse.extraConfig) $c) }}
+{{- $_ := set $out $v.warehouse.name (merge $c (include "iot.stringMap" $v.warehouse.extraConfig | fromJson)) }}
 {{- end }}
 {{- if $v.lake.enabled }}
+{{- $c := include "iot.lakeConfig" . | fromJson }}
+{{- include "iot.errorConfig" (dict "config" $c "topic" $v.lake.deadLetterTopic "rf" $v.kafka.topics.replicationFactor) }}
+{{- $_ := set $out $v.lake.name (merge $c (include "iot.stringMap" $v.lake.extraConfig | fromJson)) }}
+{{- end }}
+{{- toJson $out }}
+{{- end }}
+
+{{/* A map with every value as a string (Connect configs are string maps), as JSON. */}}
+{{- define "iot.stringMap" -}}
+{{- $out := dict }}
+{{- range $k, $val := . }}
+{{- $_ := set $out $k (include "iot.string" $val) }}
+{{- end }}
+{{- toJson $out }}
+{{- end }}
+
+{{/* The lake sink's config (LakeSinkConfig), as JSON. */}}
+{{- define "iot.lakeConfig" -}}
+{{- $v := .Values }}
+{{- $dir := include "iot.connectSecretsDir" . }}
 {{- $c := dict
   "connector.class" "dev.iotpipeline.connect.lake.LakeSinkConnector"
   "tasks.max" (toString $v.lake.tasksMax)
-  "topics" "iot.batch.env_reading,iot.batch.position"
+  "topics" (include "iot.batchTopics" .)
   "key.converter" "org.apache.kafka.connect.storage.StringConverter"
   "value.converter" "org.apache.kafka.connect.converters.ByteArrayConverter"
   "consumer.override.isolation.level" "read_committed"
   "schema.registry.url" $v.schemaRegistry.url
 }}
 {{- if $v.schemaRegistry.basicAuth.existingSecret }}
-{{- $_ := set $c "schema.registry.basic.auth.user.info" (printf "${directory:/etc/iot/schema-registry:%s}" $v.schemaRegistry.basicAuth.key) }}
+{{- $_ := set $c "schema.registry.basic.auth.user.info" (printf "${directory:%s/schema-registry:%s}" $dir $v.schemaRegistry.basicAuth.key) }}
 {{- end }}
 {{- if eq $v.lake.storage "s3" }}
-{{- $_ := set $c "lake.storage" "s3" }}
 {{- $_ := set $c "lake.root" (printf "s3://%s/%s" $v.lake.s3.bucket $v.lake.s3.prefix) }}
 {{- $_ := set $c "s3.region" $v.lake.s3.region }}
 {{- if $v.lake.s3.endpoint }}
@@ -136,13 +238,9 @@ Call with (dict "root" $ "prefix" "IOT_STREAMS_").
 {{- end }}
 {{- $_ := set $c "s3.path.style.access" (toString $v.lake.s3.pathStyle) }}
 {{- else }}
-{{- $_ := set $c "lake.storage" "local" }}
 {{- $_ := set $c "lake.root" $v.lake.volume.mountPath }}
 {{- end }}
-{{- include "iot.errorConfig" (dict "config" $c "topic" $v.lake.deadLetterTopic "rf" $v.kafka.topics.replicationFactor) }}
-{{- $_ := set $out $v.lake.name (merge (deepCopy $v.lake.extraConfig) $c) }}
-{{- end }}
-{{- toJson $out }}
+{{- toJson $c }}
 {{- end }}
 
 {{/* Adds errors.* settings to .config when a dead-letter topic is set. */}}
@@ -153,5 +251,74 @@ Call with (dict "root" $ "prefix" "IOT_STREAMS_").
 {{- $_ := set .config "errors.deadletterqueue.topic.replication.factor" (toString .rf) }}
 {{- $_ := set .config "errors.deadletterqueue.context.headers.enable" "true" }}
 {{- $_ := set .config "errors.log.enable" "true" }}
+{{- end }}
+{{- end }}
+
+{{/* Secret volumes of the Connect workers (both modes). */}}
+{{- define "iot.connectSecretVolumes" -}}
+{{- $v := .Values }}
+{{- if $v.warehouse.enabled }}
+- name: warehouse
+  secret:
+    secretName: {{ include "iot.warehouseSecret" . }}
+    items:
+      - key: {{ $v.warehouse.passwordKey }}
+        path: {{ $v.warehouse.passwordKey }}
+{{- end }}
+{{- if $v.schemaRegistry.basicAuth.existingSecret }}
+- name: schema-registry
+  secret:
+    secretName: {{ $v.schemaRegistry.basicAuth.existingSecret }}
+    items:
+      - key: {{ $v.schemaRegistry.basicAuth.key }}
+        path: {{ $v.schemaRegistry.basicAuth.key }}
+{{- end }}
+{{- if and (include "iot.saslEnabled" .) (eq $v.connect.mode "distributed") }}
+- name: kafka-sasl
+  secret:
+    secretName: {{ $v.kafka.sasl.existingSecret }}
+    items:
+      - key: {{ $v.kafka.sasl.jaasConfigKey }}
+        path: jaas
+{{- end }}
+{{- if and $v.kafka.tls.caSecret (eq $v.connect.mode "distributed") }}
+- name: kafka-ca
+  secret:
+    secretName: {{ $v.kafka.tls.caSecret }}
+{{- end }}
+{{- if and $v.lake.enabled (eq $v.lake.storage "volume") }}
+- name: lake
+  persistentVolumeClaim:
+    claimName: {{ $v.lake.volume.existingClaim }}
+{{- end }}
+{{- end }}
+
+{{/* Secret volume mounts of the Connect workers (both modes). */}}
+{{- define "iot.connectSecretMounts" -}}
+{{- $v := .Values }}
+{{- $dir := include "iot.connectSecretsDir" . }}
+{{- if $v.warehouse.enabled }}
+- name: warehouse
+  mountPath: {{ $dir }}/warehouse
+  readOnly: true
+{{- end }}
+{{- if $v.schemaRegistry.basicAuth.existingSecret }}
+- name: schema-registry
+  mountPath: {{ $dir }}/schema-registry
+  readOnly: true
+{{- end }}
+{{- if and (include "iot.saslEnabled" .) (eq $v.connect.mode "distributed") }}
+- name: kafka-sasl
+  mountPath: {{ $dir }}/kafka-sasl
+  readOnly: true
+{{- end }}
+{{- if and $v.kafka.tls.caSecret (eq $v.connect.mode "distributed") }}
+- name: kafka-ca
+  mountPath: {{ $dir }}/kafka-ca
+  readOnly: true
+{{- end }}
+{{- if and $v.lake.enabled (eq $v.lake.storage "volume") }}
+- name: lake
+  mountPath: {{ $v.lake.volume.mountPath }}
 {{- end }}
 {{- end }}
