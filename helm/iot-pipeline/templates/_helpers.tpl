@@ -185,6 +185,7 @@ resolved by the workers' DirectoryConfigProvider). */}}
   "key.converter" "org.apache.kafka.connect.storage.StringConverter"
   "value.converter" "org.apache.kafka.connect.converters.ByteArrayConverter"
   "consumer.override.isolation.level" "read_committed"
+  "consumer.override.max.partition.fetch.bytes" "8388608"
   "connection.url" $v.warehouse.jdbcUrl
   "connection.user" $v.warehouse.user
   "connection.password" (printf "${directory:%s/warehouse:%s}" $dir $v.warehouse.passwordKey)
@@ -225,20 +226,25 @@ resolved by the workers' DirectoryConfigProvider). */}}
   "key.converter" "org.apache.kafka.connect.storage.StringConverter"
   "value.converter" "org.apache.kafka.connect.converters.ByteArrayConverter"
   "consumer.override.isolation.level" "read_committed"
+  "consumer.override.max.partition.fetch.bytes" "8388608"
   "schema.registry.url" $v.schemaRegistry.url
 }}
 {{- if $v.schemaRegistry.basicAuth.existingSecret }}
 {{- $_ := set $c "schema.registry.basic.auth.user.info" (printf "${directory:%s/schema-registry:%s}" $dir $v.schemaRegistry.basicAuth.key) }}
 {{- end }}
 {{- if eq $v.lake.storage "s3" }}
-{{- $_ := set $c "lake.root" (printf "s3://%s/%s" $v.lake.s3.bucket $v.lake.s3.prefix) }}
+{{- $_ := set $c "lake.storage" "s3" }}
+{{- $_ := set $c "s3.bucket" $v.lake.s3.bucket }}
+{{- $_ := set $c "s3.prefix" $v.lake.s3.prefix }}
 {{- $_ := set $c "s3.region" $v.lake.s3.region }}
 {{- if $v.lake.s3.endpoint }}
 {{- $_ := set $c "s3.endpoint" $v.lake.s3.endpoint }}
 {{- end }}
 {{- $_ := set $c "s3.path.style.access" (toString $v.lake.s3.pathStyle) }}
+{{- $_ := set $c "s3.spool.dir" "/var/tmp/iot-lake-spool" }}
 {{- else }}
-{{- $_ := set $c "lake.root" $v.lake.volume.mountPath }}
+{{- $_ := set $c "lake.storage" "local" }}
+{{- $_ := set $c "lake.local.dir" $v.lake.volume.mountPath }}
 {{- end }}
 {{- toJson $c }}
 {{- end }}
@@ -291,6 +297,12 @@ resolved by the workers' DirectoryConfigProvider). */}}
   persistentVolumeClaim:
     claimName: {{ $v.lake.volume.existingClaim }}
 {{- end }}
+{{- if and $v.lake.enabled (eq $v.lake.storage "s3") }}
+# Files are written here before their upload (s3.spool.dir).
+- name: lake-spool
+  emptyDir:
+    sizeLimit: {{ $v.lake.s3.spoolSizeLimit }}
+{{- end }}
 {{- end }}
 
 {{/* Secret volume mounts of the Connect workers (both modes). */}}
@@ -320,5 +332,9 @@ resolved by the workers' DirectoryConfigProvider). */}}
 {{- if and $v.lake.enabled (eq $v.lake.storage "volume") }}
 - name: lake
   mountPath: {{ $v.lake.volume.mountPath }}
+{{- end }}
+{{- if and $v.lake.enabled (eq $v.lake.storage "s3") }}
+- name: lake-spool
+  mountPath: /var/tmp/iot-lake-spool
 {{- end }}
 {{- end }}

@@ -110,6 +110,48 @@ class ConnectTemplateTest {
         }
     }
 
+    /** Loaded by name: the lake sink is written alongside the chart (a class path without it fails here, naming it). */
+    static Connector lakeSinkConnector() throws Exception {
+        try {
+            return (Connector) Class.forName("dev.iotpipeline.connect.lake.LakeSinkConnector").getConstructor().newInstance();
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError("dev.iotpipeline.connect.lake.LakeSinkConnector is not on the class path (lake-sink-connector not built yet?)", e);
+        }
+    }
+
+    @Test
+    void lakeSinkConfigPassesTheConnectorsConfigDef() throws Exception {
+        Connector lake = lakeSinkConnector();
+        Map<String, String> s3 = connectorConfigs(RenderedChart.render("s3-lake-values.yaml")).get("iot-lake-sink");
+        assertValidSinkConfig(lake, "iot-lake-sink", s3);
+        assertThat(s3).containsEntry("lake.storage", "s3").containsEntry("s3.bucket", "lake").containsEntry("s3.prefix", "iot")
+                .containsEntry("s3.endpoint", "http://minio.storage:9000").containsEntry("s3.path.style.access", "true")
+                .containsEntry("tasks.max", "4");
+        PodSpec s3Pod = connectPod(RenderedChart.render("s3-lake-values.yaml"));
+        assertThat(BridgeTemplateTest.volumeAt(s3Pod, s3.get("s3.spool.dir")).getEmptyDir()).isNotNull();
+
+        Map<String, String> volume = connectorConfigs(RenderedChart.render("volume-lake-values.yaml")).get("iot-lake-sink");
+        assertValidSinkConfig(lake, "iot-lake-sink", volume);
+        assertThat(volume).containsEntry("lake.storage", "local").doesNotContainKey("errors.tolerance");
+        PodSpec pod = connectPod(RenderedChart.render("volume-lake-values.yaml"));
+        assertThat(BridgeTemplateTest.volumeAt(pod, volume.get("lake.local.dir")).getPersistentVolumeClaim().getClaimName())
+                .isEqualTo("iot-lake");
+
+        for (String scenario : new String[] {"", "sasl-ssl-kafka-values.yaml"}) {
+            RenderedChart chart = RenderedChart.scenario(scenario);
+            Map<String, String> config = connectorConfigs(chart).get("iot-lake-sink");
+            assertValidSinkConfig(lake, "iot-lake-sink", config);
+            assertReferencedSecretsAreMounted(config, connectPod(chart), Map.of("/mnt/iot/schema-registry", "iot-registry-auth"));
+        }
+        GenericKubernetesResource strimzi = RenderedChart.render("strimzi-values.yaml").generic("KafkaConnector").stream()
+                .filter(c -> c.getMetadata().getName().equals("iot-lake-sink")).findFirst().orElseThrow();
+        Map<String, String> config = new LinkedHashMap<>();
+        ((Map<String, Object>) strimzi.get("spec", "config")).forEach((k, v) -> config.put(k, v.toString()));
+        config.put("connector.class", strimzi.get("spec", "class"));
+        config.put("tasks.max", strimzi.get("spec", "tasksMax").toString());
+        assertValidSinkConfig(lake, "iot-lake-sink", config);
+    }
+
     @Test
     void deadLetterAndExtraSettings() throws Exception {
         Map<String, String> defaults = connectorConfigs(RenderedChart.render()).get("iot-warehouse-sink");
