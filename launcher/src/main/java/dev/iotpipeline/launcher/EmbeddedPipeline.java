@@ -1,10 +1,10 @@
 package dev.iotpipeline.launcher;
 
+import dev.iotpipeline.bridge.IngestBridge;
+import dev.iotpipeline.bridge.config.BridgeConfig;
 import dev.iotpipeline.embedded.ConnectWorker;
-
-import dev.iotpipeline.embedded.PostgresServer;
-
 import dev.iotpipeline.embedded.KraftBroker;
+import dev.iotpipeline.embedded.PostgresServer;
 import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.embedded.SchemaRegistryServer;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
@@ -43,6 +43,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private StreamsApp streams;
     private PostgresServer warehouse;
     private ConnectWorker connect;
+    private IngestBridge bridge;
 
     public EmbeddedPipeline(EmbeddedSettings settings, PrintStream out) {
         this.settings = settings;
@@ -58,6 +59,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
         Ports.requireFree("Streams app health/metrics", EmbeddedSettings.HOST, settings.streamsHttpPort());
         Ports.requireFree("PostgreSQL", EmbeddedSettings.HOST, settings.postgresPort());
         Ports.requireFree("Kafka Connect REST", EmbeddedSettings.HOST, settings.connectPort());
+        Ports.requireFree("MQTT", EmbeddedSettings.HOST, settings.bridge().mqtt());
+        Ports.requireFree("MQTT over TLS", EmbeddedSettings.HOST, settings.bridge().mqttTls());
+        Ports.requireFree("HTTP ingest", EmbeddedSettings.HOST, settings.bridge().http());
+        Ports.requireFree("HTTPS ingest", EmbeddedSettings.HOST, settings.bridge().https());
         try {
             step("Kafka broker (KRaft)", () -> {
                 broker = new KraftBroker(KraftBroker.Settings.of(settings.kafkaDir(), settings.kafkaPort(),
@@ -87,6 +92,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 running.push(connect);
                 connect.putConnector(WAREHOUSE_SINK, warehouseSinkConfig());
             });
+            // Last: devices are acknowledged only once everything behind the bridge runs.
+            step("ingest bridge (MQTT, HTTP)", () -> {
+                bridge = IngestBridge.start(BridgeConfig.of(bridgeConfig()));
+                running.push(bridge);
+            });
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -114,6 +124,24 @@ public final class EmbeddedPipeline implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while starting the streams app", e);
         }
+    }
+
+    private Map<String, String> bridgeConfig() {
+        LocalCertificate.ensure(settings.tlsDir());
+        EmbeddedSettings.BridgePorts ports = settings.bridge();
+        Map<String, String> config = new HashMap<>();
+        config.put(BridgeConfig.BOOTSTRAP_SERVERS.name(), broker.bootstrapServers());
+        config.put(BridgeConfig.INSTANCE_ID.name(), "embedded");
+        config.put(BridgeConfig.MQTT_HOST.name(), EmbeddedSettings.HOST);
+        config.put(BridgeConfig.HTTP_HOST.name(), EmbeddedSettings.HOST);
+        config.put(BridgeConfig.MQTT_PORT.name(), Integer.toString(ports.mqtt()));
+        config.put(BridgeConfig.MQTT_TLS_PORT.name(), Integer.toString(ports.mqttTls()));
+        config.put(BridgeConfig.HTTP_PORT.name(), Integer.toString(ports.http()));
+        config.put(BridgeConfig.HTTPS_PORT.name(), Integer.toString(ports.https()));
+        config.put(BridgeConfig.DEVICES_FILE.name(), settings.devicesFile().toAbsolutePath().toString());
+        config.put(BridgeConfig.TLS_CERT_FILE.name(), settings.tlsDir().resolve(LocalCertificate.CERT).toAbsolutePath().toString());
+        config.put(BridgeConfig.TLS_KEY_FILE.name(), settings.tlsDir().resolve(LocalCertificate.KEY).toAbsolutePath().toString());
+        return config;
     }
 
     /** The warehouse sink on the batch topics, dead letters to {@code iot.deadletter.warehouse}. */
@@ -145,6 +173,16 @@ public final class EmbeddedPipeline implements AutoCloseable {
     public void printEndpoints() {
         out.println();
         out.println("Endpoints (127.0.0.1 only, for local use):");
+        EmbeddedSettings.BridgePorts ports = settings.bridge();
+        out.printf("  MQTT                     tcp://%s:%d   (username = device id, password = its secret)%n", EmbeddedSettings.HOST,
+                bridge.mqttPort());
+        out.printf("  MQTT over TLS            ssl://%s:%d   (self-signed: %s)%n", EmbeddedSettings.HOST, bridge.mqttTlsPort(),
+                settings.tlsDir().resolve(LocalCertificate.CERT).toAbsolutePath());
+        out.printf("  MQTT over WebSocket      ws://%s:%d/mqtt   (secure: wss://%s:%d/mqtt)%n", EmbeddedSettings.HOST, bridge.httpPort(),
+                EmbeddedSettings.HOST, bridge.httpsPort());
+        out.printf("  HTTP ingest              http://%s:%d/v1/telemetry/{deviceType}/{deviceId}/{version}   (health, /metrics, /openapi.yaml)%n",
+                EmbeddedSettings.HOST, bridge.httpPort());
+        out.printf("  Devices                  %s   (./pipeline devices add|list|disable)%n", settings.devicesFile().toAbsolutePath());
         out.printf("  Kafka bootstrap servers  %s%n", broker.bootstrapServers());
         out.printf("  Schema registry          %s   (Confluent API; schema.registry.url)%n", registry.confluentApiUrl());
         out.printf("  Streams app metrics      http://%s:%d/metrics   (health: /health/live, /health/ready)%n",
@@ -168,6 +206,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     public String bootstrapServers() {
         return broker.bootstrapServers();
+    }
+
+    public IngestBridge bridge() {
+        return bridge;
     }
 
     public PostgresServer warehouse() {

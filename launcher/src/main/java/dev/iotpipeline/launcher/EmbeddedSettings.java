@@ -14,10 +14,20 @@ import java.nio.file.Path;
  * @param postgresPort warehouse PostgreSQL port (5432)
  * @param connectPort Kafka Connect REST port (8083)
  * @param streamsHttpPort the streams app's health and metrics port (8091)
+ * @param bridge the ingest bridge's ports
  * @param batch micro-batch bounds of the streams app
  */
 public record EmbeddedSettings(Path dataDir, int kafkaPort, int kafkaControllerPort, int registryPort, int postgresPort,
-                               int connectPort, int streamsHttpPort, BatchPolicy batch) {
+                               int connectPort, int streamsHttpPort, BridgePorts bridge, BatchPolicy batch) {
+
+    /**
+     * @param mqtt MQTT over TCP (1883)
+     * @param mqttTls MQTT over TLS (8883)
+     * @param http HTTP ingest, MQTT over WebSocket at /mqtt, health and metrics (8080)
+     * @param https HTTPS ingest and MQTT over secure WebSocket (8443)
+     */
+    public record BridgePorts(int mqtt, int mqttTls, int http, int https) {
+    }
 
     public static final String HOST = "127.0.0.1";
     /** Partitions of the topics the embedded pipeline creates: enough to show parallelism on a laptop. */
@@ -25,7 +35,8 @@ public record EmbeddedSettings(Path dataDir, int kafkaPort, int kafkaControllerP
 
     /** Every port free and chosen by the system; for tests. */
     public static EmbeddedSettings onFreePorts(Path dataDir, BatchPolicy batch) {
-        return new EmbeddedSettings(dataDir, free(), free(), free(), free(), free(), free(), batch);
+        return new EmbeddedSettings(dataDir, free(), free(), free(), free(), free(), free(),
+                new BridgePorts(free(), free(), free(), free()), batch);
     }
 
     private static int free() {
@@ -54,6 +65,16 @@ public record EmbeddedSettings(Path dataDir, int kafkaPort, int kafkaControllerP
 
     public Path streamsDir() {
         return dataDir.resolve("streams");
+    }
+
+    /** The device registry the bridge reads and {@code ./pipeline devices} writes. */
+    public Path devicesFile() {
+        return dataDir.resolve("devices.json");
+    }
+
+    /** The bridge's TLS certificate and key, generated on first start. */
+    public Path tlsDir() {
+        return dataDir.resolve("tls");
     }
 
     public Path logDir() {

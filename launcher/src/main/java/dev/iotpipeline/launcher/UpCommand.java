@@ -41,6 +41,22 @@ final class UpCommand implements Callable<Integer> {
             description = "Streams app health and metrics port (env IOT_STREAMS_HTTP_PORT, default ${DEFAULT-VALUE}).")
     int streamsHttpPort;
 
+    @Option(names = "--mqtt-port", defaultValue = "${env:IOT_MQTT_PORT:-1883}",
+            description = "MQTT over TCP port (env IOT_MQTT_PORT, default ${DEFAULT-VALUE}).")
+    int mqttPort;
+
+    @Option(names = "--mqtt-tls-port", defaultValue = "${env:IOT_MQTT_TLS_PORT:-8883}",
+            description = "MQTT over TLS port (env IOT_MQTT_TLS_PORT, default ${DEFAULT-VALUE}).")
+    int mqttTlsPort;
+
+    @Option(names = "--http-port", defaultValue = "${env:IOT_HTTP_PORT:-8080}",
+            description = "HTTP ingest and MQTT over WebSocket (/mqtt) port (env IOT_HTTP_PORT, default ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--https-port", defaultValue = "${env:IOT_HTTPS_PORT:-8443}",
+            description = "HTTPS ingest and MQTT over secure WebSocket port (env IOT_HTTPS_PORT, default ${DEFAULT-VALUE}).")
+    int httpsPort;
+
     @Option(names = "--batch-max-age-ms", defaultValue = "${env:IOT_BATCH_MAX_AGE_MS:-60000}",
             description = "A micro-batch closes this long after its first record (env IOT_BATCH_MAX_AGE_MS, default ${DEFAULT-VALUE}).")
     long batchMaxAgeMs;
@@ -63,7 +79,7 @@ final class UpCommand implements Callable<Integer> {
         EmbeddedSettings settings;
         try {
             settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort, postgresPort, connectPort, streamsHttpPort,
-                    new BatchPolicy(batchMaxRecords, batchMaxBytes, Duration.ofMillis(batchMaxAgeMs)));
+                    new EmbeddedSettings.BridgePorts(mqttPort, mqttTlsPort, httpPort, httpsPort), new BatchPolicy(batchMaxRecords, batchMaxBytes, Duration.ofMillis(batchMaxAgeMs)));
         } catch (IllegalArgumentException e) {
             System.err.println("ERROR: " + e.getMessage());
             return 2;

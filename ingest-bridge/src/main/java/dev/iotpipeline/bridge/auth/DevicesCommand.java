@@ -13,7 +13,7 @@ public final class DevicesCommand {
 
     /** Where the registry file is. */
     static final class FileOption {
-        @Option(names = "--devices-file", defaultValue = "${env:IOT_DEVICES_FILE:-data/devices.json}",
+        @Option(names = "--devices-file", defaultValue = "${env:IOT_DEVICES_FILE:-${env:IOT_DATA_DIR:-data}/devices.json}",
                 description = "Device registry file (env IOT_DEVICES_FILE, default ${DEFAULT-VALUE}).")
         Path file;
     }
