@@ -34,6 +34,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPipeline.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     static final String WAREHOUSE_SINK = "iot-warehouse-sink";
+    static final String LAKE_SINK = "iot-lake-sink";
 
     private final EmbeddedSettings settings;
     private final PrintStream out;
@@ -87,10 +88,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
                         settings.logDir().resolve("postgres.log"));
                 running.push(warehouse);
             });
-            step("Kafka Connect worker with the warehouse sink", () -> {
+            step("Kafka Connect worker with the warehouse and lake sinks", () -> {
                 connect = ConnectWorker.start(broker.bootstrapServers(), settings.connectPort(), settings.connectDir());
                 running.push(connect);
                 connect.putConnector(WAREHOUSE_SINK, warehouseSinkConfig());
+                connect.putConnector(LAKE_SINK, lakeSinkConfig());
             });
             // Last: devices are acknowledged only once everything behind the bridge runs.
             step("ingest bridge (MQTT, HTTP)", () -> {
@@ -159,6 +161,25 @@ public final class EmbeddedPipeline implements AutoCloseable {
         config.put("retry.backoff.ms", "2000");
         config.put("errors.tolerance", "all");
         config.put("errors.deadletterqueue.topic.name", Topics.DEAD_LETTER + ".warehouse");
+        config.put("errors.deadletterqueue.topic.replication.factor", "1");
+        config.put("errors.deadletterqueue.context.headers.enable", "true");
+        return config;
+    }
+
+    /** The lake sink on the batch topics, Parquet under {@code <data dir>/lake}, dead letters to {@code iot.deadletter.lake}. */
+    private Map<String, String> lakeSinkConfig() {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", "dev.iotpipeline.connect.lake.LakeSinkConnector");
+        config.put("tasks.max", "1");
+        config.put("topics", MeasurementFamily.ENV_READING.batchTopic() + "," + MeasurementFamily.POSITION.batchTopic());
+        config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
+        config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        config.put("lake.storage", "local");
+        config.put("lake.local.dir", settings.lakeDir().toAbsolutePath().toString());
+        config.put("schema.registry.url", registry.confluentApiUrl());
+        config.put("retry.backoff.ms", "2000");
+        config.put("errors.tolerance", "all");
+        config.put("errors.deadletterqueue.topic.name", Topics.DEAD_LETTER + ".lake");
         config.put("errors.deadletterqueue.topic.replication.factor", "1");
         config.put("errors.deadletterqueue.context.headers.enable", "true");
         return config;

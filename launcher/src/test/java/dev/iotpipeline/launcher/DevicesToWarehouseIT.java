@@ -101,6 +101,12 @@ class DevicesToWarehouseIT {
                     .matches("bad-crc|bad-length|malformed-json|malformed-text|device-id-mismatch|missing-field:.*|invalid-field:.*"));
             assertThat(count(pipeline, "iot.env_readings WHERE device_id = 'env-sensor-v2-0'")).isEqualTo(40);
             assertThat(count(pipeline, "iot.env_readings WHERE device_id = 'impostor'")).isZero();
+
+            // The lake, read by an independent reader (DuckDB), holds the same rows as the warehouse.
+            for (String family : List.of("env_readings", "positions")) {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                        assertThat(lakeRows(settings.lakeDir(), family)).containsExactlyElementsOf(warehouseRows(pipeline, family)));
+            }
         }
 
         try (EmbeddedPipeline restarted = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start()) {
@@ -178,6 +184,39 @@ class DevicesToWarehouseIT {
             }
         }
         return reasons;
+    }
+
+    private static final String ROW = "device_id || '|' || message_id || '|' || source_format || '|' || "
+            + "CAST(epoch_ms(event_time) AS VARCHAR)";
+
+    private static List<String> lakeRows(Path lake, String family) throws Exception {
+        List<String> rows = new ArrayList<>();
+        if (!java.nio.file.Files.exists(lake.resolve(family))) {
+            return rows;
+        }
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
+             ResultSet result = duck.createStatement().executeQuery("SELECT " + ROW + " AS r FROM read_parquet('"
+                     + lake.resolve(family) + "/**/*.parquet', hive_partitioning = true)")) {
+            while (result.next()) {
+                rows.add(result.getString(1));
+            }
+        }
+        java.util.Collections.sort(rows);
+        return rows;
+    }
+
+    private static List<String> warehouseRows(EmbeddedPipeline pipeline, String table) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (Connection sql = DriverManager.getConnection(pipeline.warehouse().jdbcUrl(), "iot", "iot");
+             ResultSet result = sql.createStatement().executeQuery("SELECT device_id || '|' || message_id || '|' || source_format"
+                     + " || '|' || CAST((extract(epoch FROM event_time) * 1000)::bigint AS text) AS r FROM iot." + table
+                     )) {
+            while (result.next()) {
+                rows.add(result.getString(1));
+            }
+        }
+        java.util.Collections.sort(rows);
+        return rows;
     }
 
     private static long count(EmbeddedPipeline pipeline, String table) {
