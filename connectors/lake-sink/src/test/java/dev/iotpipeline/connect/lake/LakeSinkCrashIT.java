@@ -45,7 +45,7 @@ class LakeSinkCrashIT {
     static final String TOPIC = "iot.batch.env_reading";
     static final String CONNECTOR = "lake-crash";
     static final int BATCHES = 40;
-    static final int PER_BATCH = 200;
+    static final int PER_BATCH = 1000;
     static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("'event_date='yyyy-MM-dd'/event_hour='HH").withZone(ZoneOffset.UTC);
     static final DateTimeFormatter LABEL = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH").withZone(ZoneOffset.UTC);
 
@@ -69,8 +69,8 @@ class LakeSinkCrashIT {
         produce(expectedFiles);
 
         child = startChild(lake);
-        // Kill as soon as half of the files are there: the task may be in the middle of a file.
-        await().atMost(Duration.ofSeconds(120)).until(() -> parquetFiles(lake).size() >= expectedFiles.size() / 2);
+        // Kill as soon as a few files are there: usually in the middle of the run, maybe in the middle of a file.
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).until(() -> parquetFiles(lake).size() >= 5);
         child.destroyForcibly().waitFor();
         child = null;
         assertThat(committed()).as("the kill came before any offset commit").isEmpty();
@@ -80,10 +80,12 @@ class LakeSinkCrashIT {
                 dir.resolve("connect-restarted"))) {
             worker.putConnector(CONNECTOR, connectorConfig(lake));
             Map<TopicPartition, Long> ends = endOffsets();
-            await().atMost(Duration.ofSeconds(120)).until(() -> committedOffsets().equals(ends));
+            await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(committedOffsets())
+                    .as("the restarted worker committed everything").isEqualTo(ends));
         }
 
-        assertThat(filesAtKill).isBetween(expectedFiles.size() / 2, expectedFiles.size());
+        System.out.printf("Killed the worker with %d of %d files written%n", filesAtKill, expectedFiles.size());
+        assertThat(filesAtKill).isBetween(5, expectedFiles.size());
         assertThat(parquetFiles(lake)).containsExactlyElementsOf(expectedFiles);
         try (Stream<Path> all = Files.walk(lake)) {
             assertThat(all.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
@@ -94,7 +96,7 @@ class LakeSinkCrashIT {
         assertThat(DuckDb.count("SELECT count(DISTINCT (device_id, message_id)) FROM " + table)).isEqualTo((long) BATCHES * PER_BATCH);
     }
 
-    /** Batches whose readings advance 7 minutes per batch: many of them span two hours. */
+    /** Batches whose readings advance 7 minutes per batch (0.4 s per reading): many of them span two hours. */
     private void produce(TreeSet<String> expectedFiles) throws Exception {
         var registry = RestSchemaRegistryClient.forUrl(KAFKA.registryUrl());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KAFKA.producerConfig(), new StringSerializer(),
@@ -102,7 +104,7 @@ class LakeSinkCrashIT {
             for (int b = 0; b < BATCHES; b++) {
                 List<EnvReading> readings = new ArrayList<>();
                 for (int r = 0; r < PER_BATCH; r++) {
-                    Instant time = TestBatches.T0.plus(Duration.ofMinutes(7L * b)).plusSeconds(2L * r);
+                    Instant time = TestBatches.T0.plus(Duration.ofMinutes(7L * b)).plusMillis(400L * r);
                     readings.add(TestBatches.env("crash-" + (r % 5), "b" + b + "r" + r, time, 20.0 + r / 10.0));
                 }
                 int partition = b % 2;
@@ -143,7 +145,11 @@ class LakeSinkCrashIT {
 
     private Map<TopicPartition, Long> committedOffsets() throws Exception {
         Map<TopicPartition, Long> offsets = new java.util.HashMap<>();
-        committed().forEach((tp, offset) -> offsets.put(tp, offset.offset()));
+        committed().forEach((tp, offset) -> {
+            if (tp.topic().equals(TOPIC)) {
+                offsets.put(tp, offset.offset());
+            }
+        });
         return offsets;
     }
 

@@ -1,0 +1,188 @@
+package dev.iotpipeline.connect.lake;
+
+import static dev.iotpipeline.connect.lake.TestBatches.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.iotpipeline.embedded.ConnectWorker;
+import dev.iotpipeline.embedded.Ports;
+import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
+import dev.iotpipeline.schemas.canonical.EnvReading;
+import dev.iotpipeline.testing.KafkaFixture;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/** The connector writing to S3 (an in-process s3proxy), including a file large enough for a multipart upload. */
+class LakeSinkS3IT {
+
+    @RegisterExtension
+    static final KafkaFixture KAFKA = KafkaFixture.withRegistry();
+
+    static final String ENV_TOPIC = "iot.batch.env_reading";
+    static final String POSITION_TOPIC = "iot.batch.position";
+    static final String BUCKET = "iot-lake";
+    static final String ACCESS_KEY = "lake-access";
+    static final String SECRET_KEY = "lake-secret";
+    static final long FIVE_MIB = 5L * 1024 * 1024;
+
+    @TempDir
+    static Path dir;
+
+    static S3Proxy s3proxy;
+    static S3Client s3;
+    static ConnectWorker connect;
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3proxy = S3Proxy.builder().blobStore(new TransientNio2BlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+        s3proxy.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "STARTED".equals(s3proxy.getState()));
+        s3 = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1)
+                .endpointOverride(URI.create(endpoint())).forcePathStyle(true)
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY))).build();
+        s3.createBucket(b -> b.bucket(BUCKET));
+
+        try (var admin = KAFKA.admin()) {
+            Map<String, String> bigBatches = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(16 << 20));
+            admin.createTopics(List.of(new NewTopic(ENV_TOPIC, 1, (short) 1).configs(bigBatches),
+                    new NewTopic(POSITION_TOPIC, 1, (short) 1).configs(bigBatches),
+                    new NewTopic("iot.deadletter.lake-s3", 1, (short) 1))).all().get();
+        }
+        connect = ConnectWorker.start(KAFKA.bootstrapServers(), Ports.freePort("127.0.0.1"), dir.resolve("connect"));
+        Map<String, String> config = LakeSinkIT.connectorConfig(dir.resolve("unused"), "iot.deadletter.lake-s3", KAFKA.registryUrl());
+        config.remove("lake.local.dir");
+        config.put("lake.storage", "s3");
+        config.put("s3.bucket", BUCKET);
+        config.put("s3.prefix", "lake");
+        config.put("s3.endpoint", endpoint());
+        config.put("s3.path.style.access", "true");
+        config.put("s3.access.key.id", ACCESS_KEY);
+        config.put("s3.secret.access.key", SECRET_KEY);
+        config.put("s3.multipart.threshold.bytes", Long.toString(FIVE_MIB));
+        config.put("s3.part.size.bytes", Long.toString(FIVE_MIB));
+        config.put("s3.spool.dir", dir.resolve("spool").toString());
+        config.put("parquet.compression", "snappy");
+        assertThat(new LakeSinkConnector().validate(config).configValues()).allSatisfy(v -> assertThat(v.errorMessages()).isEmpty());
+        connect.putConnector("lake-s3", config);
+    }
+
+    static String endpoint() {
+        return "http://127.0.0.1:" + s3proxy.getPort();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (connect != null) {
+            connect.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+        if (s3proxy != null) {
+            s3proxy.stop();
+        }
+    }
+
+    @Test
+    void batchesBecomeObjectsAndALargeOneIsAMultipartUploadThatDuckDbReadsBack() throws Exception {
+        send(ENV_TOPIC, TestBatches.envBatch(0, 0, List.of(TestBatches.env("s3-small", "m1", T0, 21.5))));
+        List<EnvReading> large = largeBatch(60_000);
+        send(ENV_TOPIC, TestBatches.envBatch(0, 1, large));
+
+        String smallKey = "lake/env_readings/event_date=2025-11-23/event_hour=21/env_reading-0-0-0_2025-11-23T21.parquet";
+        String largeKey = "lake/env_readings/event_date=2025-11-23/event_hour=21/env_reading-0-1-60000_2025-11-23T21.parquet";
+        await().atMost(Duration.ofSeconds(120)).until(() -> keys().containsAll(List.of(smallKey, largeKey)));
+
+        var head = s3.headObject(b -> b.bucket(BUCKET).key(largeKey));
+        assertThat(head.contentLength()).as("large enough for two parts").isGreaterThan(FIVE_MIB);
+        assertThat(head.eTag()).as("a multipart object's ETag names its part count").endsWith("-2\"");
+        assertThat(s3.headObject(b -> b.bucket(BUCKET).key(smallKey)).eTag()).doesNotContain("-");
+        assertThat(s3.listMultipartUploads(b -> b.bucket(BUCKET)).uploads()).as("no upload left open").isEmpty();
+
+        Path local = download("lake/");
+        String table = DuckDb.table(local.resolve("lake"), "env_readings");
+        assertThat(DuckDb.count("SELECT count(*) FROM " + table)).isEqualTo(60_001);
+        assertThat(DuckDb.count("SELECT count(DISTINCT message_id) FROM " + table + " WHERE device_id = 's3-large'")).isEqualTo(60_000);
+        List<Object> row = DuckDb.rows("SELECT event_time, temperature_c, firmware, CAST(event_hour AS INTEGER) FROM " + table
+                + " WHERE message_id = 'big-12345'").get(0);
+        assertThat(((OffsetDateTime) row.get(0)).toInstant()).isEqualTo(large.get(12345).getEventTime());
+        assertThat(row.subList(1, 4)).containsExactly(large.get(12345).getTemperatureC(), large.get(12345).getFirmware(), 21);
+        assertThat(DuckDb.rows("SELECT DISTINCT compression FROM parquet_metadata('" + local.resolve(smallKey) + "')"))
+                .containsExactly(List.of("SNAPPY"));
+    }
+
+    /** Readings with an incompressible 120-character firmware string each: the file is several MiB. */
+    private static List<EnvReading> largeBatch(int count) {
+        Random random = new Random(42);
+        List<EnvReading> readings = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            StringBuilder firmware = new StringBuilder();
+            for (int c = 0; c < 120; c++) {
+                firmware.append((char) ('a' + random.nextInt(26)));
+            }
+            readings.add(EnvReading.newBuilder(TestBatches.env("s3-large", "big-" + i, T0.plusMillis(i), random.nextDouble() * 40))
+                    .setFirmware(firmware.toString()).build());
+        }
+        return readings;
+    }
+
+    private static List<String> keys() {
+        return s3.listObjectsV2Paginator(b -> b.bucket(BUCKET)).contents().stream().map(S3Object::key).toList();
+    }
+
+    private static Path download(String prefix) throws Exception {
+        Path local = Files.createDirectories(dir.resolve("download"));
+        for (String key : keys()) {
+            if (key.startsWith(prefix)) {
+                Path target = local.resolve(key);
+                Files.createDirectories(target.getParent());
+                Files.deleteIfExists(target);
+                s3.getObject(b -> b.bucket(BUCKET).key(key), target);
+            }
+        }
+        return local;
+    }
+
+    private static void send(String topic, org.apache.avro.specific.SpecificRecord batch) throws Exception {
+        Map<String, Object> producerConfig = KAFKA.producerConfig();
+        producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig, new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, "k",
+                    TestBatches.wire(RestSchemaRegistryClient.forUrl(KAFKA.registryUrl()), topic, batch))).get();
+        }
+    }
+}
