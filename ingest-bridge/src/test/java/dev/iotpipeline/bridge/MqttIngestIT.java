@@ -108,6 +108,8 @@ class MqttIngestIT {
         for (IMqttToken token : tokens) {
             token.waitForCompletion(20_000);
         }
+        // A token completes just before its listener runs: wait for the last listener.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> acked.size() == sent.size());
         assertThat(acked).containsExactlyElementsOf(sent);
         assertThat(withPayloadPrefix(harness.read(Topics.RAW_ENV_SENSOR, 90, Duration.ofSeconds(20)), "order-")).hasSize(90);
         client.disconnect().waitForCompletion(5_000);
