@@ -148,38 +148,33 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     /** The warehouse sink on the batch topics, dead letters to {@code iot.deadletter.warehouse}. */
     private Map<String, String> warehouseSinkConfig() {
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", "dev.iotpipeline.connect.warehouse.WarehouseSinkConnector");
-        config.put("tasks.max", "1");
-        config.put("topics", MeasurementFamily.ENV_READING.batchTopic() + "," + MeasurementFamily.POSITION.batchTopic());
-        config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
-        config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        Map<String, String> config = sinkConfig("dev.iotpipeline.connect.warehouse.WarehouseSinkConnector", "warehouse");
         config.put("connection.url", warehouse.jdbcUrl());
         config.put("connection.user", PostgresServer.USER);
         config.put("connection.password", PostgresServer.PASSWORD);
-        config.put("schema.registry.url", registry.confluentApiUrl());
-        config.put("retry.backoff.ms", "2000");
-        config.put("errors.tolerance", "all");
-        config.put("errors.deadletterqueue.topic.name", Topics.DEAD_LETTER + ".warehouse");
-        config.put("errors.deadletterqueue.topic.replication.factor", "1");
-        config.put("errors.deadletterqueue.context.headers.enable", "true");
         return config;
     }
 
     /** The lake sink on the batch topics, Parquet under {@code <data dir>/lake}, dead letters to {@code iot.deadletter.lake}. */
     private Map<String, String> lakeSinkConfig() {
+        Map<String, String> config = sinkConfig("dev.iotpipeline.connect.lake.LakeSinkConnector", "lake");
+        config.put("lake.storage", "local");
+        config.put("lake.local.dir", settings.lakeDir().toAbsolutePath().toString());
+        return config;
+    }
+
+    /** What both sinks share: the batch topics as bytes, the registry, retries, and dead letters to {@code iot.deadletter.<sink>}. */
+    private Map<String, String> sinkConfig(String connectorClass, String sink) {
         Map<String, String> config = new HashMap<>();
-        config.put("connector.class", "dev.iotpipeline.connect.lake.LakeSinkConnector");
+        config.put("connector.class", connectorClass);
         config.put("tasks.max", "1");
         config.put("topics", MeasurementFamily.ENV_READING.batchTopic() + "," + MeasurementFamily.POSITION.batchTopic());
         config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
         config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-        config.put("lake.storage", "local");
-        config.put("lake.local.dir", settings.lakeDir().toAbsolutePath().toString());
         config.put("schema.registry.url", registry.confluentApiUrl());
         config.put("retry.backoff.ms", "2000");
         config.put("errors.tolerance", "all");
-        config.put("errors.deadletterqueue.topic.name", Topics.DEAD_LETTER + ".lake");
+        config.put("errors.deadletterqueue.topic.name", Topics.DEAD_LETTER + "." + sink);
         config.put("errors.deadletterqueue.topic.replication.factor", "1");
         config.put("errors.deadletterqueue.context.headers.enable", "true");
         return config;
