@@ -19,8 +19,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.mqtt.MqttServer;
 import java.net.BindException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -41,8 +39,8 @@ public final class IngestBridge implements AutoCloseable {
     private final RawPublisher publisher;
     private final KafkaReadiness readiness;
     private final PrometheusMeterRegistry meters;
-    private final List<Runnable> closers = new ArrayList<>();
     private MqttServer mqtt;
+    private MqttServer relay;
     private MqttServer mqttTls;
     private HttpServer http;
     private HttpServer https;
@@ -83,8 +81,7 @@ public final class IngestBridge implements AutoCloseable {
         String mqttHost = config.get(BridgeConfig.MQTT_HOST);
         String httpHost = config.get(BridgeConfig.HTTP_HOST);
         mqtt = await(mqttIngest.listen(mqttHost, config.intValue(BridgeConfig.MQTT_PORT)), "MQTT", config.intValue(BridgeConfig.MQTT_PORT));
-        MqttServer relay = await(mqttIngest.listenForRelay(), "MQTT WebSocket relay", 0);
-        closers.add(relay::close);
+        relay = await(mqttIngest.listenForRelay(), "MQTT WebSocket relay", 0);
         HttpIngest httpIngest = new HttpIngest(vertx, devices, router, publisher, metrics, meters, limits.maxPayloadBytes(),
                 relay::actualPort, readiness::ready);
         http = await(httpIngest.listen(httpHost, config.intValue(BridgeConfig.HTTP_PORT)), "HTTP", config.intValue(BridgeConfig.HTTP_PORT));
@@ -141,13 +138,12 @@ public final class IngestBridge implements AutoCloseable {
     /** Stops accepting, lets Kafka answer what is in flight (up to 10 s), then stops. */
     @Override
     public void close() {
-        for (Object server : new Object[] {mqtt, mqttTls, http, https}) {
+        for (Object server : new Object[] {mqtt, mqttTls, http, https, relay}) {
             Future<Void> closing = server instanceof MqttServer m ? m.close() : server instanceof HttpServer h ? h.close() : null;
             if (closing != null) {
                 closeQuietly(closing);
             }
         }
-        closers.forEach(Runnable::run);
         publisher.close();
         readiness.close();
         closeQuietly(vertx.close());

@@ -63,6 +63,23 @@ public final class DeviceRegistry {
         return Optional.ofNullable(device);
     }
 
+    /**
+     * Whether {@link #authenticate} would have to compute a password hash: the device exists and is
+     * enabled, and this secret has not been verified for it yet. Callers on an event loop run such
+     * checks on a worker thread, since PBKDF2 takes tens of milliseconds by design.
+     */
+    public boolean needsHashCheck(String deviceId, String secret) {
+        if (deviceId == null || secret == null) {
+            return false;
+        }
+        Optional<Device> device = find(deviceId).filter(Device::enabled);
+        if (device.isEmpty()) {
+            return false;
+        }
+        byte[] known = verified.get(deviceId);
+        return known == null || !MessageDigest.isEqual(known, fingerprint(device.get(), secret));
+    }
+
     /** The device, if it exists, is enabled and the secret is its own. */
     public Optional<Device> authenticate(String deviceId, String secret) {
         if (deviceId == null || secret == null) {
@@ -72,7 +89,7 @@ public final class DeviceRegistry {
         if (device.isEmpty()) {
             return Optional.empty();
         }
-        byte[] fingerprint = sha256(device.get().secretHash() + "\u0000" + secret);
+        byte[] fingerprint = fingerprint(device.get(), secret);
         byte[] known = verified.get(deviceId);
         if (known != null && MessageDigest.isEqual(known, fingerprint)) {
             return device;
@@ -142,6 +159,10 @@ public final class DeviceRegistry {
             // Keep the last good registry: a half-written or broken file must not lock every device out.
             LOG.error("Cannot read the device registry {}; keeping the previous one: {}", file, e.getMessage());
         }
+    }
+
+    private static byte[] fingerprint(Device device, String secret) {
+        return sha256(device.secretHash() + "\u0000" + secret);
     }
 
     private static byte[] sha256(String text) {

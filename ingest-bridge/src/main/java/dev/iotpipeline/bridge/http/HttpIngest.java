@@ -137,11 +137,25 @@ public final class HttpIngest {
                 + local.port() + "\r\n");
     }
 
+    /** The credentials a request presents: bearer token (for the path's device) or basic auth. */
+    private record Credentials(String deviceId, String secret) {
+    }
+
     private void telemetry(RoutingContext ctx) {
+        Optional<Credentials> credentials = credentials(ctx, ctx.pathParam("deviceId"));
+        if (credentials.isPresent() && devices.needsHashCheck(credentials.get().deviceId(), credentials.get().secret())) {
+            // PBKDF2 is slow by design: on a worker thread; the answer continues on this request's context.
+            vertx.executeBlocking(() -> devices.authenticate(credentials.get().deviceId(), credentials.get().secret()), false)
+                    .onComplete(checked -> telemetry(ctx, checked.succeeded() ? checked.result() : Optional.empty()));
+        } else {
+            telemetry(ctx, credentials.flatMap(c -> devices.authenticate(c.deviceId(), c.secret())));
+        }
+    }
+
+    private void telemetry(RoutingContext ctx, Optional<Device> device) {
         String type = ctx.pathParam("deviceType");
         String deviceId = ctx.pathParam("deviceId");
         String version = ctx.pathParam("version");
-        Optional<Device> device = authenticate(ctx, deviceId);
         if (device.isEmpty()) {
             metrics.securityRefusal("http", "authentication");
             ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"iot\", Bearer realm=\"iot\"");
@@ -195,20 +209,20 @@ public final class HttpIngest {
                 }));
     }
 
-    private Optional<Device> authenticate(RoutingContext ctx, String pathDeviceId) {
+    private static Optional<Credentials> credentials(RoutingContext ctx, String pathDeviceId) {
         String header = ctx.request().getHeader("Authorization");
         if (header == null) {
             return Optional.empty();
         }
         if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return devices.authenticate(pathDeviceId, header.substring(7).strip());
+            return Optional.of(new Credentials(pathDeviceId, header.substring(7).strip()));
         }
         if (header.regionMatches(true, 0, "Basic ", 0, 6)) {
             try {
                 String decoded = new String(Base64.getDecoder().decode(header.substring(6).strip()), StandardCharsets.UTF_8);
                 int colon = decoded.indexOf(':');
                 return colon < 0 ? Optional.empty()
-                        : devices.authenticate(decoded.substring(0, colon), decoded.substring(colon + 1));
+                        : Optional.of(new Credentials(decoded.substring(0, colon), decoded.substring(colon + 1)));
             } catch (IllegalArgumentException e) {
                 return Optional.empty();
             }

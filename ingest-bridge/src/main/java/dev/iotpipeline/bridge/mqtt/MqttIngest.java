@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * relayed by the HTTP listener (with a PROXY protocol header naming the real client address).
  *
  * <p>A device connects with username = its id and password = its secret, or over TLS with a client
- * certificate whose CN is its id; the client id must be its id. Connections past the total or
+ * certificate whose CN is its id; the client id must be its id. A secret not verified before is
+ * checked on a worker thread (PBKDF2 is slow by design), then remembered, so reconnects are cheap. Connections past the total or
  * per-address limits are refused as server busy. QoS 2 is refused: MQTT 5 clients are told
  * Maximum QoS 1 in the CONNACK; a QoS 2 PUBLISH ends the connection ("QoS not supported", or a
  * plain close for 3.1.1). Topic aliases are refused the same way (Topic Alias Maximum 0).
@@ -87,22 +88,45 @@ public final class MqttIngest {
 
     private void connect(MqttEndpoint endpoint) {
         boolean v5 = endpoint.protocolVersion() == MQTT_5;
-        String clientId = endpoint.clientIdentifier();
         String address = endpoint.remoteAddress() == null ? "unknown" : endpoint.remoteAddress().hostAddress();
         String username = endpoint.auth() == null ? null : endpoint.auth().getUsername();
-        if (invalidIdentifier(clientId) || invalidIdentifier(username)) {
+        if (invalidIdentifier(endpoint.clientIdentifier()) || invalidIdentifier(username)) {
             refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
                     : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, "invalid-identifier", address);
             return;
         }
-        Optional<Device> device = authenticate(endpoint, username);
+        Optional<String> certified = endpoint.isSsl() ? TlsSettings.certificateDeviceId(endpoint.sslSession()) : Optional.empty();
+        if (certified.isPresent()) {
+            // A verified client certificate names the device; a username, if sent, must name the same one.
+            boolean consistent = username == null || username.equals(certified.get());
+            admit(endpoint, v5, address, consistent ? devices.find(certified.get()).filter(Device::enabled) : Optional.empty());
+            return;
+        }
+        String password = endpoint.auth() == null ? null : endpoint.auth().getPassword();
+        if (!devices.needsHashCheck(username, password)) {
+            admit(endpoint, v5, address, devices.authenticate(username, password));
+            return;
+        }
+        // PBKDF2 takes tens of milliseconds by design: never on the event loop. The handlers run on
+        // this connection's context again. A client that publishes before its CONNACK is closed.
+        boolean[] closed = {false};
+        endpoint.closeHandler(v -> closed[0] = true);
+        vertx.executeBlocking(() -> devices.authenticate(username, password), false).onComplete(checked -> {
+            if (!closed[0]) {
+                admit(endpoint, v5, address, checked.succeeded() ? checked.result() : Optional.empty());
+            }
+        });
+    }
+
+    /** Accepts an authenticated device, or refuses the connection with the reason that applies. */
+    private void admit(MqttEndpoint endpoint, boolean v5, String address, Optional<Device> device) {
         if (device.isEmpty()) {
             metrics.securityRefusal("mqtt", "authentication");
             refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
                     : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD, "bad-credentials", address);
             return;
         }
-        if (!device.get().id().equals(clientId)) {
+        if (!device.get().id().equals(endpoint.clientIdentifier())) {
             metrics.securityRefusal("mqtt", "authentication");
             refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
                     : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, "client-id-mismatch", address);
@@ -114,26 +138,13 @@ public final class MqttIngest {
                     : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, limited, address);
             return;
         }
-        // Accept synchronously: a PUBLISH pipelined right after CONNECT must find the handlers in place.
+        // Handlers in place before the CONNACK: a PUBLISH right after it must find them.
         MqttSession session = new MqttSession(endpoint, device.get(), v5, vertx.getOrCreateContext(), router, publisher,
                 metrics, limits, warnOnce);
         session.install();
         endpoint.closeHandler(v -> connections.close(address));
         endpoint.accept(false, v5 ? serverProperties() : MqttProperties.NO_PROPERTIES);
         LOG.debug("Device {} connected from {} (MQTT {})", device.get().id(), address, v5 ? "5" : "3.1.1");
-    }
-
-    /** Password, or a verified client certificate naming the device (then a username, if sent, must match). */
-    private Optional<Device> authenticate(MqttEndpoint endpoint, String username) {
-        Optional<String> certified = endpoint.isSsl() ? TlsSettings.certificateDeviceId(endpoint.sslSession()) : Optional.empty();
-        if (certified.isPresent()) {
-            if (username != null && !username.equals(certified.get())) {
-                return Optional.empty();
-            }
-            return devices.find(certified.get()).filter(Device::enabled);
-        }
-        String password = endpoint.auth() == null ? null : endpoint.auth().getPassword();
-        return devices.authenticate(username, password);
     }
 
     /** MQTT allows these characters in a client id or username; as an id in topics they would be wildcards or levels. */

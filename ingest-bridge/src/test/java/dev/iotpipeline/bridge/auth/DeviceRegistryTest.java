@@ -32,6 +32,18 @@ class DeviceRegistryTest {
     }
 
     @Test
+    void onlyAnUnverifiedSecretOfAnEnabledDeviceNeedsTheSlowHash() throws Exception {
+        DeviceRegistry registry = new DeviceRegistry(dir.resolve("devices.json"));
+        registry.put(new Device("env-1", "env-sensor", PasswordHash.hash("secret", 1_000), true));
+        assertThat(registry.needsHashCheck("env-1", "secret")).isTrue();
+        assertThat(registry.authenticate("env-1", "secret")).isPresent();
+        assertThat(registry.needsHashCheck("env-1", "secret")).as("verified once, remembered").isFalse();
+        assertThat(registry.needsHashCheck("env-1", "other")).as("a different secret is checked again").isTrue();
+        assertThat(registry.needsHashCheck("nobody", "secret")).as("unknown: refused without hashing").isFalse();
+        assertThat(registry.needsHashCheck("env-1", null)).isFalse();
+    }
+
+    @Test
     void theFileHoldsHashesNeverSecretsAndABrokenFileKeepsTheLastGoodRegistry() throws Exception {
         Path file = dir.resolve("devices.json");
         DeviceRegistry registry = new DeviceRegistry(file);
