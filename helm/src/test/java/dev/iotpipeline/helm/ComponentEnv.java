@@ -43,21 +43,21 @@ final class ComponentEnv {
      * A key of BridgeConfig.KEYS by name (looked up, not compiled in, so a bridge on the class
      * path that lacks a key the chart sets fails here with its name).
      */
-    static BridgeConfig.Key bridgeKey(String name) {
+    static dev.iotpipeline.schemas.config.ConfigKey bridgeKey(String name) {
         return BridgeConfig.KEYS.stream().filter(k -> k.name().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError("BridgeConfig.KEYS has no " + name + " (an ingest-bridge older than the chart?)"));
     }
 
     /** IOT_BRIDGE_* variables as bridge keys; fails on a name that is neither a key nor a producer passthrough. */
     static Map<String, String> bridgeKeys(Map<String, String> env) {
-        Map<String, String> byEnv = BridgeConfig.KEYS.stream().map(BridgeConfig.Key::name)
+        Map<String, String> byEnv = BridgeConfig.KEYS.stream().map(dev.iotpipeline.schemas.config.ConfigKey::name)
                 .collect(Collectors.toMap(BridgeConfig::envName, Function.identity()));
         return keys(env, BridgeConfig.ENV_PREFIX, byEnv, ProducerConfig.configNames());
     }
 
     /** IOT_STREAMS_* variables as streams-app keys; fails on a name that is neither a key nor a Kafka Streams/client passthrough. */
     static Map<String, String> streamsKeys(Map<String, String> env) {
-        Map<String, String> byEnv = StreamsAppConfig.KEYS.stream().map(StreamsAppConfig.Key::name)
+        Map<String, String> byEnv = StreamsAppConfig.KEYS.stream().map(dev.iotpipeline.schemas.config.ConfigKey::name)
                 .collect(Collectors.toMap(StreamsAppConfig::envName, Function.identity()));
         Set<String> clientKeys = new TreeSet<>(StreamsConfig.configDef().names());
         clientKeys.addAll(ConsumerConfig.configNames());

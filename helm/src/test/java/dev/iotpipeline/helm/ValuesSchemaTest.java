@@ -107,8 +107,8 @@ class ValuesSchemaTest {
      */
     @Test
     void componentConfigKeysAreTheComponentsOwn() throws IOException {
-        Set<String> bridgeKeys = BridgeConfig.KEYS.stream().map(BridgeConfig.Key::name).collect(Collectors.toSet());
-        Set<String> streamsKeys = StreamsAppConfig.KEYS.stream().map(StreamsAppConfig.Key::name).collect(Collectors.toSet());
+        Set<String> bridgeKeys = BridgeConfig.KEYS.stream().map(dev.iotpipeline.schemas.config.ConfigKey::name).collect(Collectors.toSet());
+        Set<String> streamsKeys = StreamsAppConfig.KEYS.stream().map(dev.iotpipeline.schemas.config.ConfigKey::name).collect(Collectors.toSet());
         assertConfigKeys(schema().at("/properties/bridge/properties/config"), bridgeKeys,
                 ComponentEnv.bridgeKeysSetByChart(), Set.of("mqtt.host", "http.host", "kafka.delivery.timeout.ms"));
         assertConfigKeys(schema().at("/properties/streams/properties/config"), streamsKeys,

@@ -1,6 +1,7 @@
 package dev.iotpipeline.bridge.tls;
 
 import dev.iotpipeline.bridge.config.BridgeConfig;
+import dev.iotpipeline.schemas.config.ConfigKey;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -90,7 +91,7 @@ public record TlsSettings(Path certFile, Path keyFile, ClientAuth clientAuth, Pa
         }
     }
 
-    private static void require(Path file, BridgeConfig.Key key) {
+    private static void require(Path file, ConfigKey key) {
         if (file == null) {
             throw new IllegalArgumentException("TLS needs " + key.name());
         }

@@ -1,17 +1,15 @@
 package dev.iotpipeline.streams.config;
 
+import dev.iotpipeline.schemas.config.ConfigKey;
+import dev.iotpipeline.schemas.config.LayeredConfig;
 import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.streams.batch.BatchPolicy;
 import dev.iotpipeline.streams.topology.TopologySettings;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
@@ -24,90 +22,66 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class StreamsAppConfig {
 
-    /** A documented configuration key. */
-    public record Key(String name, String defaultValue, String doc) {
-    }
-
     public static final String ENV_PREFIX = "IOT_STREAMS_";
     /** Keys with this prefix go to Kafka Streams (and its clients) without the prefix. */
     public static final String KAFKA_PREFIX = "kafka.";
 
-    public static final Key BOOTSTRAP_SERVERS = new Key("bootstrap.servers", null, "Kafka bootstrap servers (required).");
-    public static final Key SCHEMA_REGISTRY_URL = new Key("schema.registry.url", null,
+    public static final ConfigKey BOOTSTRAP_SERVERS = new ConfigKey("bootstrap.servers", null, "Kafka bootstrap servers (required).");
+    public static final ConfigKey SCHEMA_REGISTRY_URL = new ConfigKey("schema.registry.url", null,
             "Confluent-compatible schema registry base URL(s), comma-separated (required).");
-    public static final Key REGISTRY_BASIC_AUTH = new Key("basic.auth.user.info", "",
+    public static final ConfigKey REGISTRY_BASIC_AUTH = new ConfigKey("basic.auth.user.info", "",
             "user:password for the schema registry's HTTP basic auth; empty for none.");
-    public static final Key APPLICATION_ID = new Key("application.id", "iot-streams",
+    public static final ConfigKey APPLICATION_ID = new ConfigKey("application.id", "iot-streams",
             "Kafka Streams application id: consumer group, internal topic and state prefix.");
-    public static final Key STATE_DIR = new Key("state.dir", System.getProperty("java.io.tmpdir") + "/iot-streams",
+    public static final ConfigKey STATE_DIR = new ConfigKey("state.dir", System.getProperty("java.io.tmpdir") + "/iot-streams",
             "Directory for local state stores (deduplication window, open batches); keep it on a volume.");
-    public static final Key PROCESSING_GUARANTEE = new Key("processing.guarantee", StreamsConfig.EXACTLY_ONCE_V2,
+    public static final ConfigKey PROCESSING_GUARANTEE = new ConfigKey("processing.guarantee", StreamsConfig.EXACTLY_ONCE_V2,
             "exactly_once_v2 (default) or at_least_once. Batch ids stay deterministic only with exactly_once_v2.");
-    public static final Key THREADS = new Key("num.stream.threads", "1", "Stream threads per instance.");
-    public static final Key INTERNAL_REPLICATION = new Key("replication.factor", "-1",
+    public static final ConfigKey THREADS = new ConfigKey("num.stream.threads", "1", "Stream threads per instance.");
+    public static final ConfigKey INTERNAL_REPLICATION = new ConfigKey("replication.factor", "-1",
             "Replication factor of the app's changelog topics; -1 uses the broker default.");
-    public static final Key RAW_TOPICS = new Key("topics.raw", Topics.RAW_ENV_SENSOR + "," + Topics.RAW_GPS_TRACKER,
+    public static final ConfigKey RAW_TOPICS = new ConfigKey("topics.raw", Topics.RAW_ENV_SENSOR + "," + Topics.RAW_GPS_TRACKER,
             "Raw topics the ingest bridge writes, comma-separated.");
-    public static final Key DEAD_LETTER_TOPIC = new Key("topics.deadletter", Topics.DEAD_LETTER,
+    public static final ConfigKey DEAD_LETTER_TOPIC = new ConfigKey("topics.deadletter", Topics.DEAD_LETTER,
             "Dead-letter topic.");
-    public static final Key CREATE_TOPICS = new Key("topics.create", "true",
+    public static final ConfigKey CREATE_TOPICS = new ConfigKey("topics.create", "true",
             "Create missing topics at start (raw, canonical, batch, dead-letter); false only verifies they exist.");
-    public static final Key TOPIC_PARTITIONS = new Key("topics.partitions", "6",
+    public static final ConfigKey TOPIC_PARTITIONS = new ConfigKey("topics.partitions", "6",
             "Partitions of topics the app creates. Raw and canonical partitions bound the app's parallelism.");
-    public static final Key TOPIC_REPLICATION = new Key("topics.replication.factor", "-1",
+    public static final ConfigKey TOPIC_REPLICATION = new ConfigKey("topics.replication.factor", "-1",
             "Replication factor of topics the app creates; -1 uses the broker default.");
-    public static final Key BATCH_MAX_MESSAGE_BYTES = new Key("topics.batch.max.message.bytes", "8388608",
+    public static final ConfigKey BATCH_MAX_MESSAGE_BYTES = new ConfigKey("topics.batch.max.message.bytes", "8388608",
             "max.message.bytes of the batch topics the app creates, and the producer's max.request.size.");
-    public static final Key DEDUP_WINDOW_MS = new Key("dedup.window.ms", "86400000",
+    public static final ConfigKey DEDUP_WINDOW_MS = new ConfigKey("dedup.window.ms", "86400000",
             "How long a (device_id, message_id) is remembered to drop redelivered readings (default 24 h).");
-    public static final Key BATCH_MAX_RECORDS = new Key("batch.max.records", Integer.toString(BatchPolicy.DEFAULT_MAX_RECORDS),
+    public static final ConfigKey BATCH_MAX_RECORDS = new ConfigKey("batch.max.records", Integer.toString(BatchPolicy.DEFAULT_MAX_RECORDS),
             "A batch closes when it holds this many records.");
-    public static final Key BATCH_MAX_BYTES = new Key("batch.max.bytes", Long.toString(BatchPolicy.DEFAULT_MAX_BYTES),
+    public static final ConfigKey BATCH_MAX_BYTES = new ConfigKey("batch.max.bytes", Long.toString(BatchPolicy.DEFAULT_MAX_BYTES),
             "A batch closes before its serialized records would exceed this many bytes (lowered to fit the batch topic's max.message.bytes).");
-    public static final Key BATCH_MAX_AGE_MS = new Key("batch.max.age.ms", Long.toString(BatchPolicy.DEFAULT_MAX_AGE.toMillis()),
+    public static final ConfigKey BATCH_MAX_AGE_MS = new ConfigKey("batch.max.age.ms", Long.toString(BatchPolicy.DEFAULT_MAX_AGE.toMillis()),
             "A batch closes this long (wall-clock) after its first record, so a quiet fleet still flushes.");
-    public static final Key HTTP_HOST = new Key("http.host", "0.0.0.0", "Address of the health and metrics endpoint.");
-    public static final Key HTTP_PORT = new Key("http.port", "8091",
+    public static final ConfigKey HTTP_HOST = new ConfigKey("http.host", "0.0.0.0", "Address of the health and metrics endpoint.");
+    public static final ConfigKey HTTP_PORT = new ConfigKey("http.port", "8091",
             "Port of /health/live, /health/ready and /metrics (Prometheus); -1 disables it.");
 
-    public static final List<Key> KEYS = List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, REGISTRY_BASIC_AUTH,
+    public static final List<ConfigKey> KEYS = List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, REGISTRY_BASIC_AUTH,
             APPLICATION_ID, STATE_DIR, PROCESSING_GUARANTEE, THREADS, INTERNAL_REPLICATION, RAW_TOPICS,
             DEAD_LETTER_TOPIC, CREATE_TOPICS, TOPIC_PARTITIONS, TOPIC_REPLICATION, BATCH_MAX_MESSAGE_BYTES,
             DEDUP_WINDOW_MS, BATCH_MAX_RECORDS, BATCH_MAX_BYTES, BATCH_MAX_AGE_MS, HTTP_HOST, HTTP_PORT);
 
-    private final Map<String, String> values;
+    private final LayeredConfig values;
 
-    private StreamsAppConfig(Map<String, String> values) {
+    private StreamsAppConfig(LayeredConfig values) {
         this.values = values;
-        for (Key key : List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL)) {
-            if (get(key).isBlank()) {
-                throw new IllegalArgumentException("Missing required setting " + key.name() + " (or env "
-                        + envName(key.name()) + "): " + key.doc());
-            }
-        }
+        values.require(BOOTSTRAP_SERVERS);
+        values.require(SCHEMA_REGISTRY_URL);
         batchPolicy();
         dedupWindow();
     }
 
     /** Defaults, then {@code file} (if not null), then the environment, then {@code overrides}. */
     public static StreamsAppConfig load(Path file, Map<String, String> environment, Map<String, String> overrides) {
-        Map<String, String> values = new LinkedHashMap<>();
-        if (file != null) {
-            Properties properties = new Properties();
-            try (Reader reader = Files.newBufferedReader(file)) {
-                properties.load(reader);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("Cannot read the streams app configuration " + file + ": " + e.getMessage(), e);
-            }
-            properties.stringPropertyNames().forEach(name -> values.put(name, properties.getProperty(name).strip()));
-        }
-        environment.forEach((name, value) -> {
-            if (name.startsWith(ENV_PREFIX)) {
-                values.put(keyForEnv(name), value);
-            }
-        });
-        values.putAll(overrides);
-        return new StreamsAppConfig(values);
+        return new StreamsAppConfig(LayeredConfig.load("streams app", ENV_PREFIX, KEYS, file, environment, overrides));
     }
 
     public static StreamsAppConfig of(Map<String, String> values) {
@@ -115,38 +89,19 @@ public final class StreamsAppConfig {
     }
 
     public static String envName(String key) {
-        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        return LayeredConfig.envName(ENV_PREFIX, key);
     }
 
-    /** Known keys map back from their env name; unknown env names become lower-case dotted keys. */
-    private static String keyForEnv(String env) {
-        for (Key key : KEYS) {
-            if (envName(key.name()).equals(env)) {
-                return key.name();
-            }
-        }
-        return env.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+    public String get(ConfigKey key) {
+        return values.get(key);
     }
 
-    public String get(Key key) {
-        String value = values.get(key.name());
-        return value != null ? value : key.defaultValue() == null ? "" : key.defaultValue();
+    private long longValue(ConfigKey key) {
+        return values.longValue(key);
     }
 
-    private long longValue(Key key) {
-        try {
-            return Long.parseLong(get(key));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key.name() + " must be a whole number, got '" + get(key) + "'");
-        }
-    }
-
-    public int intValue(Key key) {
-        long value = longValue(key);
-        if (value != (int) value) {
-            throw new IllegalArgumentException(key.name() + " is out of range: " + value);
-        }
-        return (int) value;
+    public int intValue(ConfigKey key) {
+        return values.intValue(key);
     }
 
     public long batchMaxMessageBytes() {
@@ -181,11 +136,7 @@ public final class StreamsAppConfig {
     /** Settings for the schema registry client. */
     public Map<String, Object> registryConfig() {
         Map<String, Object> registry = new LinkedHashMap<>();
-        values.forEach((name, value) -> {
-            if (name.startsWith("schema.registry.")) {
-                registry.put(name, value);
-            }
-        });
+        values.withPrefix("schema.registry.").forEach((name, value) -> registry.put("schema.registry." + name, value));
         registry.put(SCHEMA_REGISTRY_URL.name(), get(SCHEMA_REGISTRY_URL));
         if (!get(REGISTRY_BASIC_AUTH).isBlank()) {
             registry.put(REGISTRY_BASIC_AUTH.name(), get(REGISTRY_BASIC_AUTH));
@@ -205,11 +156,7 @@ public final class StreamsAppConfig {
         props.put(StreamsConfig.producerPrefix("max.request.size"), get(BATCH_MAX_MESSAGE_BYTES));
         props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
-        values.forEach((name, value) -> {
-            if (name.startsWith(KAFKA_PREFIX)) {
-                props.put(name.substring(KAFKA_PREFIX.length()), value);
-            }
-        });
+        props.putAll(values.withPrefix(KAFKA_PREFIX));
         return props;
     }
 
@@ -217,10 +164,9 @@ public final class StreamsAppConfig {
     public Map<String, Object> adminConfig() {
         Map<String, Object> admin = new LinkedHashMap<>();
         admin.put("bootstrap.servers", get(BOOTSTRAP_SERVERS));
-        values.forEach((name, value) -> {
-            if (name.startsWith(KAFKA_PREFIX + "security.") || name.startsWith(KAFKA_PREFIX + "sasl.")
-                    || name.startsWith(KAFKA_PREFIX + "ssl.")) {
-                admin.put(name.substring(KAFKA_PREFIX.length()), value);
+        values.withPrefix(KAFKA_PREFIX).forEach((name, value) -> {
+            if (name.startsWith("security.") || name.startsWith("sasl.") || name.startsWith("ssl.")) {
+                admin.put(name, value);
             }
         });
         return admin;

@@ -58,7 +58,7 @@ class StreamsAppConfigTest {
     @Test
     void theReadmeDocumentsEveryKeyWithItsDefault() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
-        for (StreamsAppConfig.Key key : StreamsAppConfig.KEYS) {
+        for (dev.iotpipeline.schemas.config.ConfigKey key : StreamsAppConfig.KEYS) {
             assertThat(readme).as("README documents " + key.name()).contains("`" + key.name() + "`");
             if (key.defaultValue() != null && !key.name().equals("state.dir")) {
                 assertThat(readme).as("README gives the default of " + key.name()).contains(key.defaultValue());
