@@ -27,7 +27,7 @@ public final class JniCodecFactory implements CompressionCodecFactory {
             case UNCOMPRESSED -> new Compressor(codec, bytes -> bytes);
             case ZSTD -> new Compressor(codec, bytes -> Zstd.compress(bytes, zstdLevel));
             case SNAPPY -> new Compressor(codec, Snappy::compress);
-            default -> throw new UnsupportedOperationException("codec " + codec + " is not supported (zstd, snappy, uncompressed)");
+            default -> throw unsupported(codec);
         };
     }
 
@@ -37,8 +37,13 @@ public final class JniCodecFactory implements CompressionCodecFactory {
             case UNCOMPRESSED -> new Decompressor((bytes, size) -> bytes);
             case ZSTD -> new Decompressor((bytes, size) -> Zstd.decompress(bytes, size));
             case SNAPPY -> new Decompressor((bytes, size) -> Snappy.uncompress(bytes));
-            default -> throw new UnsupportedOperationException("codec " + codec + " is not supported (zstd, snappy, uncompressed)");
+            default -> throw unsupported(codec);
         };
+    }
+
+    /** LakeSinkConfig validates parquet.compression, so only a programming error gets here. */
+    private static IllegalArgumentException unsupported(CompressionCodecName codec) {
+        return new IllegalArgumentException("codec " + codec + " is not supported (zstd, snappy, uncompressed)");
     }
 
     @Override
