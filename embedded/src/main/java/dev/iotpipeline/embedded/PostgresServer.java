@@ -9,13 +9,21 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real PostgreSQL server (binaries from a jar) with its data in a directory that survives
  * restarts, on 127.0.0.1, with database, user and password {@code iot}: the embedded warehouse and
- * the tests' database, for local use only.
+ * the tests' database, for local use only. Durable as a warehouse must be: {@code fsync} and
+ * {@code synchronous_commit} are on (the library's defaults turn both off), because the sinks
+ * commit their Kafka offsets once PostgreSQL says a batch is committed.
  */
 public final class PostgresServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresServer.class);
 
     public static final String HOST = "127.0.0.1";
     public static final String NAME = "iot";
@@ -31,6 +39,7 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     public static PostgresServer start(Path dataDir, int port, Path logFile) {
+        stopOrphan(dataDir);
         Ports.requireFree("PostgreSQL", HOST, port);
         EmbeddedPostgres postgres;
         try {
@@ -41,6 +50,8 @@ public final class PostgresServer implements AutoCloseable {
                     .setCleanDataDirectory(false)
                     .setPort(port)
                     .setServerConfig("listen_addresses", HOST)
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
@@ -58,6 +69,32 @@ public final class PostgresServer implements AutoCloseable {
             throw new IllegalStateException("Cannot create the iot database: " + e.getMessage(), e);
         }
         return database;
+    }
+
+    /**
+     * PostgreSQL runs as its own daemon, so a launcher killed without a clean stop leaves it running
+     * on the data directory and port. The next start stops it (a smart shutdown, as its clients are
+     * gone; a kill after 30 s, which crash recovery handles) instead of failing on the taken port.
+     */
+    private static void stopOrphan(Path dataDir) {
+        Path file = dataDir.resolve("postmaster.pid");
+        if (!Files.exists(file)) {
+            return;
+        }
+        try {
+            List<String> lines = Files.readAllLines(file);
+            long pid = Long.parseLong(lines.get(0).trim());
+            ProcessHandle.of(pid).filter(h -> h.info().command().map(c -> c.endsWith("/postgres")).orElse(false)).ifPresent(orphan -> {
+                LOG.warn("Stopping PostgreSQL pid {} left running on {} by an earlier start that did not stop it", pid, dataDir);
+                orphan.destroy();
+                orphan.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(t -> {
+                    orphan.destroyForcibly();
+                    return orphan;
+                }).join();
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Ignoring an unreadable {}: {}", file, e.toString());
+        }
     }
 
     private void createUserAndDatabase() throws SQLException {

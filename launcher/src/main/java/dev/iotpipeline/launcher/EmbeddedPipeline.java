@@ -99,7 +99,9 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 bridge = IngestBridge.start(BridgeConfig.of(bridgeConfig()));
                 running.push(bridge);
             });
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (e.g. a class built against another version): the broker's threads and the
+            // registry's process would otherwise keep the JVM, and the ports, alive.
             close();
             throw e;
         }
