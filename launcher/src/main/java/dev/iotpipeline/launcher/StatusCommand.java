@@ -42,28 +42,28 @@ final class StatusCommand implements Callable<Integer> {
             description = "Streams app metrics port (env IOT_STREAMS_HTTP_PORT, default ${DEFAULT-VALUE}).")
     int streamsHttpPort;
 
+    @Option(names = "--http-port", defaultValue = "${env:IOT_HTTP_PORT:-8080}",
+            description = "Ingest bridge HTTP port, where its metrics are (env IOT_HTTP_PORT, default ${DEFAULT-VALUE}).")
+    int httpPort;
+
     @Option(names = "--postgres-port", defaultValue = "${env:IOT_POSTGRES_PORT:-5432}",
             description = "Warehouse PostgreSQL port (env IOT_POSTGRES_PORT, default ${DEFAULT-VALUE}).")
     int postgresPort;
 
     @Override
     public Integer call() {
-        boolean reachable = true;
-        System.out.println("Streams app (convert, deduplicate, batch):");
-        try {
-            Map<String, Double> metrics = scrape("http://" + EmbeddedSettings.HOST + ":" + streamsHttpPort + "/metrics");
+        boolean reachable = section("Ingest bridge (MQTT, HTTP):", httpPort, metrics -> {
+            print("messages accepted", metrics, "iot_bridge_messages_accepted_total", "protocol");
+            print("refused", metrics, "iot_bridge_messages_refused_total", "reason");
+            print("MQTT connections now", metrics, "iot_bridge_mqtt_connections", "none");
+        });
+        reachable &= section("Streams app (convert, deduplicate, batch):", streamsHttpPort, metrics -> {
             print("raw messages read", metrics, "iot_streams_raw_records_total", "source_format");
             print("canonical records written", metrics, "iot_streams_canonical_records_total", "family");
             print("dead letters", metrics, "iot_streams_deadletters_total", "reason");
             print("duplicates dropped", metrics, "iot_streams_duplicates_total", "family");
             print("batches", metrics, "iot_streams_batches_total", "family");
-        } catch (IOException e) {
-            System.out.println("  not reachable (" + e.getMessage() + "); is './pipeline up' running?");
-            reachable = false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
-        }
+        });
         System.out.println("Warehouse (PostgreSQL):");
         String url = "jdbc:postgresql://" + EmbeddedSettings.HOST + ":" + postgresPort + "/" + PostgresServer.NAME;
         try (Connection sql = DriverManager.getConnection(url, PostgresServer.USER, PostgresServer.PASSWORD)) {
@@ -80,6 +80,21 @@ final class StatusCommand implements Callable<Integer> {
                     .resolve(family.lakeDirectory())));
         }
         return reachable ? 0 : 1;
+    }
+
+    /** Prints a component's metrics under a heading; false when its endpoint does not answer. */
+    private static boolean section(String heading, int port, java.util.function.Consumer<Map<String, Double>> show) {
+        System.out.println(heading);
+        try {
+            show.accept(scrape("http://" + EmbeddedSettings.HOST + ":" + port + "/metrics"));
+            return true;
+        } catch (IOException e) {
+            System.out.println("  not reachable (" + e.getMessage() + "); is './pipeline up' running?");
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static String count(Connection sql, String table) {

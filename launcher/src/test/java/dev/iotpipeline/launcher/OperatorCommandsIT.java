@@ -57,6 +57,29 @@ class OperatorCommandsIT {
         }
     }
 
+    @Test
+    void simulateProvisionsDevicesOfEveryFormatAndStatusCountsWhatFlowed() throws Exception {
+        EmbeddedSettings settings = EmbeddedSettings.onFreePorts(dataDir, BatchPolicy.defaults());
+        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start()) {
+            String sent = run("simulate", "--devices", "1", "--count", "25", "--rate", "200", "--bad", "0.2",
+                    "--mqtt", "tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), "--http", "http://127.0.0.1:" + pipeline.bridge().httpPort(),
+                    "--devices-file", settings.devicesFile().toString());
+            assertThat(sent).contains("Provisioned 5 simulated devices");
+            for (String format : dev.iotpipeline.launcher.simulate.SimulatedDevice.FORMATS) {
+                assertThat(sent).contains(format);
+            }
+            String[] status = {"status", "--data-dir", dataDir.toString(), "--http-port", Integer.toString(pipeline.bridge().httpPort()),
+                "--streams-http-port", Integer.toString(settings.streamsHttpPort()), "--postgres-port", Integer.toString(settings.postgresPort())};
+            assertThat(run(status)).containsPattern("messages accepted\\s+25\\n");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(run(status)).containsPattern("raw messages read\\s+25\\n"));
+            // A second run reuses the provisioned devices and secrets.
+            assertThat(run("simulate", "--devices", "1", "--count", "5", "--rate", "200",
+                    "--mqtt", "tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), "--http", "http://127.0.0.1:" + pipeline.bridge().httpPort(),
+                    "--devices-file", settings.devicesFile().toString())).contains("Sent");
+        }
+    }
+
     private static <T extends SpecificRecord> List<T> read(EmbeddedPipeline pipeline, String topic, Class<T> type, int count) {
         var deserializer = new ConfluentAvroDeserializer<>(RestSchemaRegistryClient.forUrl(pipeline.registryUrl()), type);
         List<T> values = new ArrayList<>();
