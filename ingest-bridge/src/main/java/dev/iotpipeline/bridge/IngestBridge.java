@@ -2,6 +2,7 @@ package dev.iotpipeline.bridge;
 
 import dev.iotpipeline.bridge.auth.DeviceRegistry;
 import dev.iotpipeline.bridge.config.BridgeConfig;
+import dev.iotpipeline.bridge.fanout.FanOut;
 import dev.iotpipeline.bridge.http.HttpIngest;
 import dev.iotpipeline.bridge.kafka.DeviceRateLimiter;
 import dev.iotpipeline.bridge.kafka.InflightBudget;
@@ -12,6 +13,8 @@ import dev.iotpipeline.bridge.mqtt.MqttIngest;
 import dev.iotpipeline.bridge.mqtt.MqttLimits;
 import dev.iotpipeline.bridge.routing.TopicRouter;
 import dev.iotpipeline.bridge.tls.TlsSettings;
+import dev.iotpipeline.registry.client.RegistryClientConfig;
+import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -39,14 +42,17 @@ public final class IngestBridge implements AutoCloseable {
     private final RawPublisher publisher;
     private final KafkaReadiness readiness;
     private final PrometheusMeterRegistry meters;
+    private final FanOut fanOut;
     private MqttServer mqtt;
     private MqttServer relay;
     private MqttServer mqttTls;
     private HttpServer http;
     private HttpServer https;
 
-    private IngestBridge(Vertx vertx, RawPublisher publisher, KafkaReadiness readiness, PrometheusMeterRegistry meters) {
+    private IngestBridge(Vertx vertx, RawPublisher publisher, KafkaReadiness readiness, PrometheusMeterRegistry meters,
+                         FanOut fanOut) {
         this.vertx = vertx;
+        this.fanOut = fanOut;
         this.publisher = publisher;
         this.readiness = readiness;
         this.meters = meters;
@@ -65,7 +71,11 @@ public final class IngestBridge implements AutoCloseable {
         RawPublisher publisher = new RawPublisher(config.producerConfig(), config.get(BridgeConfig.INSTANCE_ID), budget,
                 new DeviceRateLimiter(config.intValue(BridgeConfig.MAX_MESSAGES_PER_SECOND)));
         KafkaReadiness readiness = new KafkaReadiness(config.producerConfig());
-        IngestBridge bridge = new IngestBridge(Vertx.vertx(), publisher, readiness, meters);
+        FanOut fanOut = config.get(BridgeConfig.SCHEMA_REGISTRY_URL).isBlank() ? null
+                : new FanOut(config.get(BridgeConfig.INSTANCE_ID), config.consumerConfig(),
+                        new RestSchemaRegistryClient(RegistryClientConfig.fromMap(config.registryConfig())), publisher,
+                        config.intValue(BridgeConfig.COMMANDS_RATE), meters);
+        IngestBridge bridge = new IngestBridge(Vertx.vertx(), publisher, readiness, meters, fanOut);
         try {
             bridge.listen(config, tls, limits, devices, router, metrics);
             return bridge;
@@ -77,13 +87,13 @@ public final class IngestBridge implements AutoCloseable {
 
     private void listen(BridgeConfig config, Optional<TlsSettings> tls, MqttLimits limits, DeviceRegistry devices,
                         TopicRouter router, BridgeMetrics metrics) {
-        MqttIngest mqttIngest = new MqttIngest(vertx, devices, router, publisher, metrics, limits);
+        MqttIngest mqttIngest = new MqttIngest(vertx, devices, router, publisher, metrics, limits, fanOut);
         String mqttHost = config.get(BridgeConfig.MQTT_HOST);
         String httpHost = config.get(BridgeConfig.HTTP_HOST);
         mqtt = await(mqttIngest.listen(mqttHost, config.intValue(BridgeConfig.MQTT_PORT)), "MQTT", config.intValue(BridgeConfig.MQTT_PORT));
         relay = await(mqttIngest.listenForRelay(), "MQTT WebSocket relay", 0);
         HttpIngest httpIngest = new HttpIngest(vertx, devices, router, publisher, metrics, meters, limits.maxPayloadBytes(),
-                relay::actualPort, readiness::ready);
+                relay::actualPort, readiness::ready, fanOut);
         http = await(httpIngest.listen(httpHost, config.intValue(BridgeConfig.HTTP_PORT)), "HTTP", config.intValue(BridgeConfig.HTTP_PORT));
         if (tls.isPresent()) {
             mqttTls = await(mqttIngest.listenTls(mqttHost, config.intValue(BridgeConfig.MQTT_TLS_PORT), tls.get()), "MQTT over TLS",
@@ -143,6 +153,9 @@ public final class IngestBridge implements AutoCloseable {
             if (closing != null) {
                 closeQuietly(closing);
             }
+        }
+        if (fanOut != null) {
+            fanOut.close();
         }
         publisher.close();
         readiness.close();

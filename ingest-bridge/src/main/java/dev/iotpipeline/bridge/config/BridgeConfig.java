@@ -52,12 +52,16 @@ public final class BridgeConfig {
             "Payload bytes the whole bridge may have waiting for Kafka; past it new publishes are refused (MQTT 5: quota exceeded, 3.1.1: disconnect, HTTP 503).");
     public static final ConfigKey MAX_MESSAGES_PER_SECOND = new ConfigKey("max.messages.per.second.per.device", "100",
             "Messages per second one device may send (burst: twice that); over it MQTT 5 gets quota exceeded, 3.1.1 a disconnect, HTTP 429. 0 disables.");
+    public static final ConfigKey SCHEMA_REGISTRY_URL = new ConfigKey("schema.registry.url", "",
+            "Confluent-compatible schema registry URL(s) for commands and shadows (Avro); empty turns delivery of commands and shadows off.");
+    public static final ConfigKey COMMANDS_RATE = new ConfigKey("commands.rate.per.second", "1000",
+            "Most command and shadow deliveries per second from this instance; a broadcast to many devices is spread out at this pace.");
     public static final ConfigKey KAFKA_TIMEOUT_MS = new ConfigKey("kafka.delivery.timeout.ms", "30000",
             "How long a message may wait for Kafka before the device is told to retry (no PUBACK / HTTP 503).");
 
     public static final List<ConfigKey> KEYS = List.of(BOOTSTRAP_SERVERS, INSTANCE_ID, MQTT_HOST, MQTT_PORT, HTTP_HOST, HTTP_PORT,
             DEVICES_FILE, RULES_FILE, MAX_PAYLOAD_BYTES, MAX_CONNECTIONS, RECEIVE_MAXIMUM, CONNECT_TIMEOUT_S, MQTT_TLS_PORT, HTTPS_PORT,
-            TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLIENT_AUTH, TLS_CA_FILE, MAX_CONNECTIONS_PER_ADDRESS, MAX_INFLIGHT_BYTES, MAX_MESSAGES_PER_SECOND, KAFKA_TIMEOUT_MS);
+            TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLIENT_AUTH, TLS_CA_FILE, MAX_CONNECTIONS_PER_ADDRESS, MAX_INFLIGHT_BYTES, MAX_MESSAGES_PER_SECOND, SCHEMA_REGISTRY_URL, COMMANDS_RATE, KAFKA_TIMEOUT_MS);
 
     private final LayeredConfig values;
 
@@ -65,7 +69,7 @@ public final class BridgeConfig {
         this.values = values;
         values.require(BOOTSTRAP_SERVERS);
         for (ConfigKey key : List.of(MQTT_PORT, HTTP_PORT, MAX_PAYLOAD_BYTES, MAX_CONNECTIONS, RECEIVE_MAXIMUM, CONNECT_TIMEOUT_S,
-                MQTT_TLS_PORT, HTTPS_PORT, MAX_CONNECTIONS_PER_ADDRESS, KAFKA_TIMEOUT_MS, MAX_MESSAGES_PER_SECOND)) {
+                MQTT_TLS_PORT, HTTPS_PORT, MAX_CONNECTIONS_PER_ADDRESS, KAFKA_TIMEOUT_MS, MAX_MESSAGES_PER_SECOND, COMMANDS_RATE)) {
             if (intValue(key) < 0) {
                 throw new IllegalArgumentException(key.name() + " must not be negative, got " + get(key));
             }
@@ -103,6 +107,26 @@ public final class BridgeConfig {
 
     public Path rulesFile() {
         return get(RULES_FILE).isBlank() ? null : Path.of(get(RULES_FILE));
+    }
+
+    /** Schema registry client settings ({@code schema.registry.*} passthrough on top of the URL). */
+    public Map<String, Object> registryConfig() {
+        Map<String, Object> registry = new LinkedHashMap<>();
+        values.withPrefix("schema.registry.").forEach((name, value) -> registry.put("schema.registry." + name, value));
+        return registry;
+    }
+
+    /** Settings for the bridge's own consumers: bootstrap servers and the kafka.* security passthrough. */
+    public Map<String, Object> consumerConfig() {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("bootstrap.servers", get(BOOTSTRAP_SERVERS));
+        values.withPrefix(KAFKA_PREFIX).forEach((name, value) -> {
+            if (name.startsWith("security.") || name.startsWith("ssl.") || name.startsWith("sasl.")) {
+                config.put(name, value);
+            }
+        });
+        config.put("client.id", "ingest-bridge-" + get(INSTANCE_ID) + "-fanout");
+        return config;
     }
 
     /** Producer settings: durable (acks=all, idempotent) with the kafka.* passthrough on top. */

@@ -2,6 +2,7 @@ package dev.iotpipeline.bridge.http;
 
 import dev.iotpipeline.bridge.auth.Device;
 import dev.iotpipeline.bridge.auth.DeviceRegistry;
+import dev.iotpipeline.bridge.fanout.FanOut;
 import dev.iotpipeline.bridge.kafka.RawPublisher;
 import dev.iotpipeline.bridge.metrics.BridgeMetrics;
 import dev.iotpipeline.bridge.routing.Route;
@@ -56,13 +57,16 @@ public final class HttpIngest {
     private final BooleanSupplier kafkaReady;
     private final NetClient relay;
     private final Router routes;
+    private final FanOut fanOut;
 
     /**
      * @param relayPort port of the loopback MQTT listener that takes relayed WebSocket connections
      * @param kafkaReady whether Kafka is reachable, for {@code /health/ready}
+     * @param fanOut pending commands and shadow deltas for the telemetry response, or null when off
      */
     public HttpIngest(Vertx vertx, DeviceRegistry devices, TopicRouter router, RawPublisher publisher, BridgeMetrics metrics,
-                      PrometheusMeterRegistry prometheus, int maxPayloadBytes, IntSupplier relayPort, BooleanSupplier kafkaReady) {
+                      PrometheusMeterRegistry prometheus, int maxPayloadBytes, IntSupplier relayPort, BooleanSupplier kafkaReady,
+                      FanOut fanOut) {
         this.vertx = vertx;
         this.devices = devices;
         this.router = router;
@@ -72,6 +76,7 @@ public final class HttpIngest {
         this.maxPayloadBytes = maxPayloadBytes;
         this.relayPort = relayPort;
         this.kafkaReady = kafkaReady;
+        this.fanOut = fanOut;
         this.relay = vertx.createNetClient();
         this.routes = routes();
     }
@@ -192,8 +197,19 @@ public final class HttpIngest {
                 .whenComplete((metadata, failure) -> ctx.vertx().runOnContext(v -> {
                     if (failure == null) {
                         metrics.accepted("http", type, receivedNanos);
-                        json(ctx, 200, new JsonObject().put("status", "accepted").put("topic", metadata.topic())
-                                .put("partition", metadata.partition()).put("offset", metadata.offset()));
+                        JsonObject body = new JsonObject().put("status", "accepted").put("topic", metadata.topic())
+                                .put("partition", metadata.partition()).put("offset", metadata.offset());
+                        if (fanOut == null) {
+                            json(ctx, 200, body);
+                        } else {
+                            // An HTTP device has no subscription: its pending work rides on the answer.
+                            fanOut.pendingWork(device.get()).whenComplete((work, error) -> ctx.vertx().runOnContext(w -> {
+                                if (work != null) {
+                                    body.mergeIn(new JsonObject(work.toString()));
+                                }
+                                json(ctx, 200, body);
+                            }));
+                        }
                     } else if (failure instanceof RawPublisher.RateLimitedException) {
                         ctx.response().putHeader("Retry-After", "1");
                         error(ctx, 429, "rate-limited", "The device sends faster than its limit; retry later");

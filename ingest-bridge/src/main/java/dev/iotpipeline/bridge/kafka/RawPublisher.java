@@ -99,13 +99,28 @@ public final class RawPublisher implements AutoCloseable {
             add(headers, TelemetryHeaders.CONTENT_TYPE, message.contentType());
         }
         message.userProperties().forEach((name, value) -> add(headers, TelemetryHeaders.USER_PROPERTY_PREFIX + name, value));
+        return submit(new ProducerRecord<>(route.kafkaTopic(), null, message.receiveTime(),
+                route.deviceId().getBytes(StandardCharsets.UTF_8), payload, headers), payload.length);
+    }
+
+    /**
+     * Sends a record the bridge itself produces (a reported shadow state, a delivery status) with
+     * the same durability, ordering and in-flight budget as device messages.
+     */
+    public CompletableFuture<RecordMetadata> sendValue(String topic, String key, byte[] value) {
+        if (!budget.tryAcquire(value.length)) {
+            return CompletableFuture.failedFuture(new OverBudgetException(budget.maxBytes()));
+        }
+        return submit(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value), value.length);
+    }
+
+    /** Hands a record whose bytes are taken from the budget to the sender thread. */
+    private CompletableFuture<RecordMetadata> submit(ProducerRecord<byte[], byte[]> record, int size) {
         CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(route.kafkaTopic(), null, message.receiveTime(),
-                route.deviceId().getBytes(StandardCharsets.UTF_8), payload, headers);
         try {
-            sender.execute(() -> send(record, payload.length, acked));
+            sender.execute(() -> send(record, size, acked));
         } catch (RejectedExecutionException e) {
-            budget.release(payload.length);
+            budget.release(size);
             acked.completeExceptionally(e);
         }
         return acked;

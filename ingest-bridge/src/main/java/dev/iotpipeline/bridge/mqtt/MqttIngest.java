@@ -2,6 +2,7 @@ package dev.iotpipeline.bridge.mqtt;
 
 import dev.iotpipeline.bridge.auth.Device;
 import dev.iotpipeline.bridge.auth.DeviceRegistry;
+import dev.iotpipeline.bridge.fanout.FanOut;
 import dev.iotpipeline.bridge.kafka.RawPublisher;
 import dev.iotpipeline.bridge.metrics.BridgeMetrics;
 import dev.iotpipeline.bridge.routing.TopicRouter;
@@ -41,15 +42,18 @@ public final class MqttIngest {
     private final MqttLimits limits;
     private final ConnectionCounter connections;
     private final WarnOnce warnOnce = new WarnOnce(LOG);
+    private final FanOut fanOut;
 
+    /** @param fanOut command and shadow delivery, or null when it is off */
     public MqttIngest(Vertx vertx, DeviceRegistry devices, TopicRouter router, RawPublisher publisher, BridgeMetrics metrics,
-                      MqttLimits limits) {
+                      MqttLimits limits, FanOut fanOut) {
         this.vertx = vertx;
         this.devices = devices;
         this.router = router;
         this.publisher = publisher;
         this.metrics = metrics;
         this.limits = limits;
+        this.fanOut = fanOut;
         this.connections = new ConnectionCounter(metrics.connections(), limits.maxConnections(), limits.maxConnectionsPerAddress());
     }
 
@@ -140,9 +144,12 @@ public final class MqttIngest {
         }
         // Handlers in place before the CONNACK: a PUBLISH right after it must find them.
         MqttSession session = new MqttSession(endpoint, device.get(), v5, vertx.getOrCreateContext(), router, publisher,
-                metrics, limits, warnOnce);
+                metrics, limits, warnOnce, fanOut);
         session.install();
-        endpoint.closeHandler(v -> connections.close(address));
+        endpoint.closeHandler(v -> {
+            connections.close(address);
+            session.closed();
+        });
         endpoint.accept(false, v5 ? serverProperties() : MqttProperties.NO_PROPERTIES);
         LOG.debug("Device {} connected from {} (MQTT {})", device.get().id(), address, v5 ? "5" : "3.1.1");
     }

@@ -16,7 +16,13 @@ import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import dev.iotpipeline.bridge.fanout.FanOut;
+import dev.iotpipeline.bridge.fanout.Outbound;
+import dev.iotpipeline.bridge.fanout.TopicFilters;
+import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +34,7 @@ import java.util.Optional;
  * When Kafka fails a send, an MQTT 5 client gets a negative PUBACK; an MQTT 3.1.1 client, which
  * has no negative PUBACK, is disconnected so that it resends what was not acknowledged.
  */
-final class MqttSession {
+final class MqttSession implements Outbound {
 
 
     private final MqttEndpoint endpoint;
@@ -41,9 +47,14 @@ final class MqttSession {
     private final MqttLimits limits;
     private final WarnOnce warnOnce;
     private final AckQueue acks = new AckQueue();
+    private final FanOut fanOut;
+    /** Granted subscriptions: filter to QoS. Read by the fan-out thread. */
+    private final Map<String, Integer> subscribed = new ConcurrentHashMap<>();
+    /** Event loop only: QoS 1 sends to the device waiting for its PUBACK, by packet id. */
+    private final Map<Integer, Runnable> outbound = new HashMap<>();
 
     MqttSession(MqttEndpoint endpoint, Device device, boolean v5, Context context, TopicRouter router, RawPublisher publisher,
-                BridgeMetrics metrics, MqttLimits limits, WarnOnce warnOnce) {
+                BridgeMetrics metrics, MqttLimits limits, WarnOnce warnOnce, FanOut fanOut) {
         this.endpoint = endpoint;
         this.device = device;
         this.v5 = v5;
@@ -53,14 +64,71 @@ final class MqttSession {
         this.metrics = metrics;
         this.limits = limits;
         this.warnOnce = warnOnce;
+        this.fanOut = fanOut;
     }
 
     void install() {
         endpoint.publishAutoAck(false);
         endpoint.publishHandler(this::publish);
         endpoint.subscribeHandler(subscribe -> subscribe(subscribe.messageId(), subscribe.topicSubscriptions()));
-        endpoint.unsubscribeHandler(unsubscribe -> endpoint.unsubscribeAcknowledge(unsubscribe.messageId()));
+        endpoint.unsubscribeHandler(unsubscribe -> {
+            unsubscribe.topics().forEach(subscribed::remove);
+            endpoint.unsubscribeAcknowledge(unsubscribe.messageId());
+        });
+        endpoint.publishAcknowledgeMessageHandler(ack -> {
+            Runnable delivered = outbound.remove(ack.messageId());
+            if (delivered != null) {
+                delivered.run();
+            }
+        });
         endpoint.exceptionHandler(this::malformed);
+        if (fanOut != null) {
+            fanOut.connected(this);
+        }
+    }
+
+    /** The connection closed. */
+    void closed() {
+        if (fanOut != null) {
+            fanOut.disconnected(this);
+        }
+    }
+
+    @Override
+    public String deviceId() {
+        return device.id();
+    }
+
+    @Override
+    public String deviceType() {
+        return device.type();
+    }
+
+    @Override
+    public int subscribedQos(String topic) {
+        int qos = -1;
+        for (var subscription : subscribed.entrySet()) {
+            if (TopicFilters.matches(subscription.getKey(), topic)) {
+                qos = Math.max(qos, subscription.getValue());
+            }
+        }
+        return qos;
+    }
+
+    @Override
+    public void send(String topic, byte[] payload, int qos, Runnable delivered) {
+        context.runOnContext(v -> {
+            if (!endpoint.isConnected()) {
+                return;
+            }
+            endpoint.publish(topic, Buffer.buffer(payload), MqttQoS.valueOf(qos), false, false).onSuccess(packetId -> {
+                if (qos == 0) {
+                    delivered.run();
+                } else {
+                    outbound.put(packetId, delivered);
+                }
+            }).onFailure(error -> warnOnce.warn(device.id(), "Could not send {} to {}: {}", topic, device.id(), error.toString()));
+        });
     }
 
     private void publish(MqttPublishMessage message) {
@@ -80,6 +148,10 @@ final class MqttSession {
         }
         if (message.payload().length() > limits.maxPayloadBytes()) {
             violation("payload-too-large", MqttDisconnectReasonCode.PACKET_TOO_LARGE);
+            return;
+        }
+        if (fanOut != null && topic.equals("shadow/" + device.type() + "/" + device.id() + "/reported")) {
+            reportShadow(message, receivedNanos);
             return;
         }
         Optional<Route> route = router.route(topic);
@@ -109,6 +181,31 @@ final class MqttSession {
                 }));
     }
 
+    /** A device's reported state, acknowledged like telemetry: only once Kafka has it. */
+    private void reportShadow(MqttPublishMessage message, long receivedNanos) {
+        boolean qos1 = message.qosLevel() == MqttQoS.AT_LEAST_ONCE;
+        if (qos1 && acks.size() >= limits.receiveMaximum()) {
+            violation("receive-maximum-exceeded", MqttDisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED);
+            return;
+        }
+        Object handle = qos1 ? acks.add(message.messageId()) : null;
+        fanOut.report(device, message.payload().getBytes()).whenComplete((metadata, error) -> context.runOnContext(v -> {
+            Throwable outcome = error instanceof IllegalArgumentException invalid
+                    ? new RefusedPublish(MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID) : error;
+            if (error instanceof IllegalArgumentException) {
+                metrics.refused("mqtt", "invalid-shadow-report");
+                warnOnce.warn(device.id(), "Refused a shadow report of {}: {}", device.id(), error.getMessage());
+            } else {
+                count(error, receivedNanos);
+            }
+            if (qos1) {
+                acks.complete(handle, outcome, this::acknowledge);
+            } else if (outcome instanceof RefusedPublish && v5) {
+                endpoint.disconnect(MqttDisconnectReasonCode.PAYLOAD_FORMAT_INVALID, MqttProperties.NO_PROPERTIES);
+            }
+        }));
+    }
+
     private void count(Throwable error, long receivedNanos) {
         if (error == null) {
             metrics.accepted("mqtt", device.type(), receivedNanos);
@@ -131,7 +228,11 @@ final class MqttSession {
             return;
         }
         if (error instanceof RefusedPublish refused) {
-            endpoint.publishAcknowledge(messageId, refused.code, MqttProperties.NO_PROPERTIES);
+            if (v5) {
+                endpoint.publishAcknowledge(messageId, refused.code, MqttProperties.NO_PROPERTIES);
+            } else {
+                endpoint.close(); // MQTT 3.1.1 has no negative PUBACK
+            }
             return;
         }
         boolean overBudget = error instanceof RawPublisher.OverBudgetException || error instanceof RawPublisher.RateLimitedException;
@@ -208,11 +309,17 @@ final class MqttSession {
             }
             codes.add(allowed ? MqttSubAckReasonCode.qosGranted(qos) : MqttSubAckReasonCode.NOT_AUTHORIZED);
             granted.add(allowed ? qos : MqttQoS.FAILURE);
+            if (allowed) {
+                subscribed.put(subscription.topicName(), qos.value());
+            }
         }
         if (v5) {
             endpoint.subscribeAcknowledge(messageId, codes, MqttProperties.NO_PROPERTIES);
         } else {
             endpoint.subscribeAcknowledge(messageId, granted);
+        }
+        if (fanOut != null) {
+            fanOut.subscribed(this);
         }
     }
 

@@ -83,7 +83,13 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         }
         Response response = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
         if (response.status() == 409) {
-            throw new IncompatibleSchemaException(subject, response.status(), response.errorCode(), response.message());
+            // Two producers registering the same new schema at once: some registries (Apicurio) answer
+            // the loser with a conflict. If the schema is there now, that is success.
+            try {
+                return lookup(subject, schema).id();
+            } catch (SchemaNotFoundException notThere) {
+                throw new IncompatibleSchemaException(subject, response.status(), response.errorCode(), response.message());
+            }
         }
         expectSuccess(response, "register a schema under subject '" + subject + "'");
         int id = response.body().path("id").asInt();

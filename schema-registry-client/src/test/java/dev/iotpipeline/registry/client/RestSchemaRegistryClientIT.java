@@ -46,6 +46,28 @@ class RestSchemaRegistryClientIT {
     }
 
     @Test
+    void producersRegisteringTheSameNewSchemaAtOnceAllGetItsId() throws Exception {
+        Schema schema = EnvReading.getClassSchema();
+        for (int round = 0; round < 5; round++) {
+            String subject = "concurrent-" + round + "-value";
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+            try {
+                var ids = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+                for (int i = 0; i < 6; i++) {
+                    ids.add(pool.submit(() -> RestSchemaRegistryClient.forUrl(KAFKA.registryUrl()).register(subject, schema)));
+                }
+                java.util.Set<Integer> distinct = new java.util.HashSet<>();
+                for (var id : ids) {
+                    distinct.add(id.get());
+                }
+                assertThat(distinct).as(subject).hasSize(1);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void theRegistryRefusesTheIncompatibleFixtureWith409AndTheClientSaysWhy() throws Exception {
         var client = RestSchemaRegistryClient.forUrl(KAFKA.registryUrl());
         // Apicurio keeps subject-level config only for subjects that exist: register first.
