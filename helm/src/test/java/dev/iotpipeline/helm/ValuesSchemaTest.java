@@ -110,7 +110,8 @@ class ValuesSchemaTest {
         Set<String> bridgeKeys = BridgeConfig.KEYS.stream().map(dev.iotpipeline.schemas.config.ConfigKey::name).collect(Collectors.toSet());
         Set<String> streamsKeys = StreamsAppConfig.KEYS.stream().map(dev.iotpipeline.schemas.config.ConfigKey::name).collect(Collectors.toSet());
         assertConfigKeys(schema().at("/properties/bridge/properties/config"), bridgeKeys,
-                ComponentEnv.bridgeKeysSetByChart(), Set.of("mqtt.host", "http.host", "kafka.delivery.timeout.ms"));
+                ComponentEnv.bridgeKeysSetByChart(), Set.of("mqtt.host", "http.host", "kafka.delivery.timeout.ms",
+                        "basic.auth.user.info")); // set from schemaRegistry.basicAuth when a Secret is named
         assertConfigKeys(schema().at("/properties/streams/properties/config"), streamsKeys,
                 ComponentEnv.streamsKeysSetByChart(), Set.of("http.host"));
     }

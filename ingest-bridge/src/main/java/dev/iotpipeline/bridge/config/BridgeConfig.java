@@ -54,6 +54,8 @@ public final class BridgeConfig {
             "Messages per second one device may send (burst: twice that); over it MQTT 5 gets quota exceeded, 3.1.1 a disconnect, HTTP 429. 0 disables.");
     public static final ConfigKey SCHEMA_REGISTRY_URL = new ConfigKey("schema.registry.url", "",
             "Confluent-compatible schema registry URL(s) for commands and shadows (Avro); empty turns delivery of commands and shadows off.");
+    public static final ConfigKey REGISTRY_BASIC_AUTH = new ConfigKey("basic.auth.user.info", "",
+            "user:password for the schema registry's HTTP basic auth; empty for none.");
     public static final ConfigKey COMMANDS_RATE = new ConfigKey("commands.rate.per.second", "1000",
             "Most command and shadow deliveries per second from this instance; a broadcast to many devices is spread out at this pace.");
     public static final ConfigKey KAFKA_TIMEOUT_MS = new ConfigKey("kafka.delivery.timeout.ms", "30000",
@@ -61,7 +63,7 @@ public final class BridgeConfig {
 
     public static final List<ConfigKey> KEYS = List.of(BOOTSTRAP_SERVERS, INSTANCE_ID, MQTT_HOST, MQTT_PORT, HTTP_HOST, HTTP_PORT,
             DEVICES_FILE, RULES_FILE, MAX_PAYLOAD_BYTES, MAX_CONNECTIONS, RECEIVE_MAXIMUM, CONNECT_TIMEOUT_S, MQTT_TLS_PORT, HTTPS_PORT,
-            TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLIENT_AUTH, TLS_CA_FILE, MAX_CONNECTIONS_PER_ADDRESS, MAX_INFLIGHT_BYTES, MAX_MESSAGES_PER_SECOND, SCHEMA_REGISTRY_URL, COMMANDS_RATE, KAFKA_TIMEOUT_MS);
+            TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLIENT_AUTH, TLS_CA_FILE, MAX_CONNECTIONS_PER_ADDRESS, MAX_INFLIGHT_BYTES, MAX_MESSAGES_PER_SECOND, SCHEMA_REGISTRY_URL, REGISTRY_BASIC_AUTH, COMMANDS_RATE, KAFKA_TIMEOUT_MS);
 
     private final LayeredConfig values;
 
@@ -113,6 +115,9 @@ public final class BridgeConfig {
     public Map<String, Object> registryConfig() {
         Map<String, Object> registry = new LinkedHashMap<>();
         values.withPrefix("schema.registry.").forEach((name, value) -> registry.put("schema.registry." + name, value));
+        if (!get(REGISTRY_BASIC_AUTH).isBlank()) {
+            registry.put(REGISTRY_BASIC_AUTH.name(), get(REGISTRY_BASIC_AUTH));
+        }
         return registry;
     }
 
