@@ -143,6 +143,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         config.put(BridgeConfig.HTTP_PORT.name(), Integer.toString(ports.http()));
         config.put(BridgeConfig.HTTPS_PORT.name(), Integer.toString(ports.https()));
         config.put(BridgeConfig.DEVICES_FILE.name(), settings.devicesFile().toAbsolutePath().toString());
+        config.put(BridgeConfig.SCHEMA_REGISTRY_URL.name(), registry.confluentApiUrl());
         config.put(BridgeConfig.TLS_CERT_FILE.name(), settings.tlsDir().resolve(LocalCertificate.CERT).toAbsolutePath().toString());
         config.put(BridgeConfig.TLS_KEY_FILE.name(), settings.tlsDir().resolve(LocalCertificate.KEY).toAbsolutePath().toString());
         return config;

@@ -33,10 +33,22 @@ class OperatorCommandsIT {
     Path dataDir;
 
     @Test
-    void desiredStateBecomesAVersionedDeltaAndCommandsReachTheCommandsTopic() throws Exception {
+    void desiredStateAndCommandsFromTheCliReachAConnectedDeviceAndTheRolloutIsCounted() throws Exception {
         EmbeddedSettings settings = EmbeddedSettings.onFreePorts(dataDir, BatchPolicy.defaults());
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start()) {
             String[] target = {"--kafka", pipeline.bootstrapServers(), "--registry", pipeline.registryUrl()};
+            new dev.iotpipeline.bridge.auth.DeviceRegistry(settings.devicesFile()).put(new dev.iotpipeline.bridge.auth.Device(
+                    "env-0001", "env-sensor", dev.iotpipeline.bridge.auth.PasswordHash.hash("s1", 1_000), true));
+            List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+            var device = new org.eclipse.paho.client.mqttv3.MqttClient("tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), "env-0001",
+                    new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
+            var options = new org.eclipse.paho.client.mqttv3.MqttConnectOptions();
+            options.setUserName("env-0001");
+            options.setPassword("s1".toCharArray());
+            device.connect(options);
+            for (String filter : List.of("cmd/env-sensor/env-0001/#", "cmd/env-sensor/broadcast/#", "shadow/env-sensor/env-0001/delta")) {
+                device.subscribe(filter, 1, (topic, message) -> received.add(topic + " " + new String(message.getPayload())));
+            }
 
             assertThat(run(concat(new String[] {"shadow", "set", "env-0001", "--type", "env-sensor", "{\"interval_s\":60}"}, target)))
                     .contains("updated");
@@ -51,9 +63,14 @@ class OperatorCommandsIT {
             Command command = read(pipeline, Topics.COMMANDS, Command.class, 1).get(0);
             assertThat(command.getCommandId()).isEqualTo(commandId);
             assertThat(command.getTarget()).isEqualTo(CommandTarget.DEVICE_TYPE);
-            assertThat(command.getDeviceType()).isEqualTo("env-sensor");
             assertThat(Duration.between(command.getCreatedTime(), command.getExpiresTime())).isEqualTo(Duration.ofMinutes(10));
-            assertThat(run(concat(new String[] {"command", "status", commandId}, target))).contains("DELIVERED  0 devices");
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(received)
+                    .contains("cmd/env-sensor/broadcast/reboot {\"delay_s\":5}",
+                            "shadow/env-sensor/env-0001/delta {\"version\":2,\"delta\":{\"interval_s\":60,\"led\":\"on\"}}"));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(run(concat(new String[] {"command", "status", commandId}, target))).contains("DELIVERED  1 devices"));
+            device.disconnect();
         }
     }
 
