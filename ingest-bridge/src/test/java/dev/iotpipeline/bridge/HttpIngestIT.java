@@ -46,7 +46,7 @@ class HttpIngestIT {
         kafka.createTopics(3, Topics.RAW_ENV_SENSOR, Topics.RAW_GPS_TRACKER);
         harness = new BridgeHarness(kafka, dir, Map.of("max.payload.bytes", "1024", "max.connections.per.address", "3",
                 "max.messages.per.second.per.device", "5"));
-        for (String id : List.of("env-h", "env-basic", "env-rate", "env-conn")) {
+        for (String id : List.of("env-h", "env-basic", "env-rate", "env-conn-1", "env-conn-2", "env-conn-3", "env-conn-4")) {
             harness.provision(id, "env-sensor");
         }
         harness.provision("trk-h", "gps-tracker");
@@ -118,18 +118,18 @@ class HttpIngestIT {
     @Test
     void connectionsPastThePerAddressLimitAreRefusedAsServerUnavailable() throws Exception {
         List<MqttClient> open = new java.util.ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            open.add(harness.v3("env-conn"));
+        for (int i = 1; i <= 3; i++) {
+            open.add(harness.v3("env-conn-" + i)); // distinct devices: a device's second connection replaces its first
         }
         try {
-            harness.v3("env-conn");
+            harness.v3("env-conn-4");
             throw new AssertionError("a fourth connection from 127.0.0.1 was accepted");
         } catch (MqttException e) {
             assertThat(e.getReasonCode()).isEqualTo(MqttException.REASON_CODE_BROKER_UNAVAILABLE);
         }
         open.get(0).disconnect();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> harness.v3("env-conn").disconnect());
+                .untilAsserted(() -> harness.v3("env-conn-4").disconnect());
         for (MqttClient client : open.subList(1, 3)) {
             client.disconnect();
         }

@@ -198,6 +198,31 @@ class MqttIngestIT {
     }
 
     @Test
+    void aSecondConnectionOfTheSameDeviceTakesTheSessionOver() throws Exception {
+        MqttClient first = harness.v3("env-c");
+        List<Throwable> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
+        first.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+            @Override
+            public void connectionLost(Throwable cause) {
+                lost.add(cause);
+            }
+
+            @Override
+            public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+            }
+
+            @Override
+            public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+            }
+        });
+        MqttClient second = harness.v3("env-c");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !lost.isEmpty());
+        second.publish("dt/env-sensor/env-c/v2", "{\"after\":\"takeover\"}".getBytes(StandardCharsets.UTF_8), 1, false);
+        assertThat(second.isConnected()).isTrue();
+        second.disconnect();
+    }
+
+    @Test
     void tlsWebSocketAndSecureWebSocketCarryTheSameProtocol() throws Exception {
         for (String uri : List.of(harness.ssl(), harness.ws(), harness.wss())) {
             String payload = "transport-" + UUID.randomUUID();

@@ -14,7 +14,10 @@ import io.vertx.core.Vertx;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttServer;
 import io.vertx.mqtt.MqttServerOptions;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +46,8 @@ public final class MqttIngest {
     private final ConnectionCounter connections;
     private final WarnOnce warnOnce = new WarnOnce(LOG);
     private final FanOut fanOut;
+    /** The live connection of each client id on this instance: a new one takes the session over (MQTT 3.1.4-3). */
+    private final Map<String, MqttEndpoint> live = new ConcurrentHashMap<>();
 
     /** @param fanOut command and shadow delivery, or null when it is off */
     public MqttIngest(Vertx vertx, DeviceRegistry devices, TopicRouter router, RawPublisher publisher, BridgeMetrics metrics,
@@ -148,9 +153,19 @@ public final class MqttIngest {
         session.install();
         endpoint.closeHandler(v -> {
             connections.close(address);
+            live.remove(endpoint.clientIdentifier(), endpoint);
             session.closed();
         });
         endpoint.accept(false, v5 ? serverProperties() : MqttProperties.NO_PROPERTIES);
+        MqttEndpoint previous = live.put(endpoint.clientIdentifier(), endpoint);
+        if (previous != null && previous != endpoint) {
+            LOG.info("Device {} connected again from {}: closing its previous connection", device.get().id(), address);
+            if (previous.protocolVersion() == MQTT_5) {
+                previous.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
+            } else {
+                previous.close();
+            }
+        }
         LOG.debug("Device {} connected from {} (MQTT {})", device.get().id(), address, v5 ? "5" : "3.1.1");
     }
 
