@@ -22,13 +22,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -68,10 +65,6 @@ public final class FanOut implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofMillis(20);
 
-    /** One send waiting for its turn. */
-    private record Delivery(String key, String commandId, Outbound device, String topic, byte[] payload, int qos) {
-    }
-
     private final String instance;
     private final RawPublisher publisher;
     private final KafkaConsumer<String, byte[]> consumer;
@@ -80,7 +73,6 @@ public final class FanOut implements AutoCloseable {
     private final ConfluentAvroDeserializer<DeviceShadow> shadows;
     private final ConfluentAvroSerializer<CommandStatus> statusWriter;
     private final ConfluentAvroSerializer<ShadowState> reportWriter;
-    private final double ratePerSecond;
     private final Map<String, Outbound> connected = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     private final Thread thread;
@@ -93,18 +85,14 @@ public final class FanOut implements AutoCloseable {
     // fanout thread only
     private final CommandBook book = new CommandBook();
     private final Map<String, DeviceShadow> latestShadows = new HashMap<>();
-    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
-    private final Set<String> queuedKeys = new HashSet<>();
-    private final Map<String, double[]> commandTokens = new HashMap<>();
-    private double tokens;
-    private long lastRefill = System.nanoTime();
+    private final DeliveryPacer pacer;
     private long lastExpiry;
 
     public FanOut(String instance, Map<String, Object> consumerConfig, SchemaRegistryClient registry, RawPublisher publisher,
                   double ratePerSecond, MeterRegistry meters) {
         this.instance = instance;
         this.publisher = publisher;
-        this.ratePerSecond = ratePerSecond;
+        this.pacer = new DeliveryPacer(ratePerSecond);
         this.commands = new ConfluentAvroDeserializer<>(registry, Command.class);
         this.statuses = new ConfluentAvroDeserializer<>(registry, CommandStatus.class);
         this.shadows = new ConfluentAvroDeserializer<>(registry, DeviceShadow.class);
@@ -305,16 +293,20 @@ public final class FanOut implements AutoCloseable {
         if (qos < 0) {
             return; // delivered when it subscribes
         }
-        enqueue(new Delivery(command.getCommandId() + "|" + device.deviceId(), command.getCommandId(), device, topic,
-                command.getPayload().getBytes(StandardCharsets.UTF_8), Math.min(qos, 1)));
+        String deviceId = device.deviceId();
+        pacer.enqueue(new DeliveryPacer.Delivery(command.getCommandId() + "|" + deviceId, command.getCommandId(),
+                command.getMaxRatePerSecond(), device, topic, command.getPayload().getBytes(StandardCharsets.UTF_8), Math.min(qos, 1),
+                () -> events.add(() -> markDelivered(command.getCommandId(), deviceId))));
+        queued.set(pacer.size());
     }
 
     private void offerDelta(DeviceShadow shadow, Outbound device) {
         String topic = "shadow/" + device.deviceType() + "/" + device.deviceId() + "/delta";
         int qos = device.subscribedQos(topic);
         if (qos >= 0) {
-            enqueue(new Delivery("shadow|" + device.deviceId() + "|" + shadow.getVersion(), null, device, topic,
-                    deltaDocument(shadow).toString().getBytes(StandardCharsets.UTF_8), Math.min(qos, 1)));
+            pacer.enqueue(new DeliveryPacer.Delivery("shadow|" + device.deviceId() + "|" + shadow.getVersion(), null, null, device,
+                    topic, deltaDocument(shadow).toString().getBytes(StandardCharsets.UTF_8), Math.min(qos, 1), deltas::increment));
+            queued.set(pacer.size());
         }
     }
 
@@ -334,51 +326,11 @@ public final class FanOut implements AutoCloseable {
                 : "cmd/" + device.deviceType() + "/broadcast/" + command.getName();
     }
 
-    private void enqueue(Delivery delivery) {
-        if (queuedKeys.add(delivery.key())) {
-            queue.addLast(delivery);
-            queued.set(queue.size());
-        }
-    }
-
-    /** Sends as many queued deliveries as the instance's rate (and each command's own) allows now. */
+    /** Sends what the rate allows now, skipping commands that expired or reached the device another way meanwhile. */
     private void deliverWithinRate() {
-        long now = System.nanoTime();
-        tokens = Math.min(Math.max(1, ratePerSecond / 10), tokens + (now - lastRefill) / 1e9 * ratePerSecond);
-        lastRefill = now;
-        for (int looked = 0, size = queue.size(); looked < size && tokens >= 1; looked++) {
-            Delivery delivery = queue.pollFirst();
-            if (!commandAllows(delivery.commandId(), now)) {
-                queue.addLast(delivery); // over its own rate: later, in order
-                continue;
-            }
-            queuedKeys.remove(delivery.key());
-            tokens -= 1;
-            Command command = delivery.commandId() == null ? null : book.get(delivery.commandId());
-            if (delivery.commandId() != null && (command == null || book.isDelivered(delivery.commandId(), delivery.device().deviceId()))) {
-                continue; // expired meanwhile, or delivered by another path
-            }
-            String deviceId = delivery.device().deviceId();
-            delivery.device().send(delivery.topic(), delivery.payload(), delivery.qos(), delivery.commandId() == null ? deltas::increment
-                    : () -> events.add(() -> markDelivered(delivery.commandId(), deviceId)));
-        }
-        queued.set(queue.size());
-    }
-
-    private boolean commandAllows(String commandId, long now) {
-        Command command = commandId == null ? null : book.get(commandId);
-        if (command == null || command.getMaxRatePerSecond() == null) {
-            return true;
-        }
-        double rate = command.getMaxRatePerSecond();
-        double[] bucket = commandTokens.computeIfAbsent(commandId, id -> new double[] {1, now});
-        bucket[0] = Math.min(Math.max(1, rate / 10), bucket[0] + (now - (long) bucket[1]) / 1e9 * rate);
-        bucket[1] = now;
-        if (bucket[0] < 1) {
-            return false;
-        }
-        bucket[0] -= 1;
-        return true;
+        pacer.drain(delivery -> delivery.group() == null
+                || book.get(delivery.group()) != null && !book.isDelivered(delivery.group(), delivery.device().deviceId()));
+        queued.set(pacer.size());
     }
 
     private void markDelivered(String commandId, String deviceId) {
@@ -400,7 +352,7 @@ public final class FanOut implements AutoCloseable {
             expired.increment();
             writeStatus(command.getCommandId(), command.getDeviceId(), DeliveryStatus.EXPIRED);
         }
-        commandTokens.keySet().removeIf(id -> book.get(id) == null);
+        pacer.forgetGroups(id -> book.get(id) == null);
     }
 
     private void writeStatus(String commandId, String deviceId, DeliveryStatus status) {

@@ -81,15 +81,16 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        Response response = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
+        Response response;
+        try {
+            response = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
+        } catch (RegistryUnavailableException e) {
+            // Apicurio can also fail a registration racing another one with HTTP 500.
+            return registeredConcurrently(subject, schema, () -> e);
+        }
         if (response.status() == 409) {
-            // Two producers registering the same new schema at once: some registries (Apicurio) answer
-            // the loser with a conflict. If the schema is there now, that is success.
-            try {
-                return lookup(subject, schema).id();
-            } catch (SchemaNotFoundException notThere) {
-                throw new IncompatibleSchemaException(subject, response.status(), response.errorCode(), response.message());
-            }
+            return registeredConcurrently(subject, schema, () -> new IncompatibleSchemaException(subject, response.status(),
+                    response.errorCode(), response.message()));
         }
         expectSuccess(response, "register a schema under subject '" + subject + "'");
         int id = response.body().path("id").asInt();
@@ -97,6 +98,31 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         schemasById.putIfAbsent(id, schema);
         LOG.debug("Registered schema {} under subject {} as id {}", schema.getFullName(), subject, id);
         return id;
+    }
+
+    /**
+     * Two producers registering the same new schema at once: some registries (Apicurio) answer the
+     * loser with a conflict, and may even have stored the schema twice, after which a lookup by
+     * content fails. If the schema is there now, by lookup or as the latest version, that is success.
+     */
+    private int registeredConcurrently(String subject, Schema schema, java.util.function.Supplier<RuntimeException> failure) {
+        try {
+            return lookup(subject, schema).id();
+        } catch (SchemaNotFoundException notThere) {
+            throw failure.get();
+        } catch (RegistryUnavailableException duplicated) {
+            RegisteredSchema latest;
+            try {
+                latest = latest(subject);
+            } catch (SchemaRegistryException e) {
+                throw failure.get();
+            }
+            if (latest.schema().equals(schema)) {
+                idsBySubjectSchema.put(new SubjectSchema(subject, schema), latest.id());
+                return latest.id();
+            }
+            throw failure.get();
+        }
     }
 
     @Override
