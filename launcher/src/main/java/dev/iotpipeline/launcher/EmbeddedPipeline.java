@@ -20,7 +20,9 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,6 +91,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 running.push(warehouse);
             });
             step("Kafka Connect worker with the warehouse and lake sinks", () -> {
+                createSinkDeadLetterTopics();
                 connect = ConnectWorker.start(broker.bootstrapServers(), settings.connectPort(), settings.connectDir());
                 running.push(connect);
                 connect.putConnector(WAREHOUSE_SINK, warehouseSinkConfig());
@@ -147,6 +150,23 @@ public final class EmbeddedPipeline implements AutoCloseable {
         config.put(BridgeConfig.TLS_CERT_FILE.name(), settings.tlsDir().resolve(LocalCertificate.CERT).toAbsolutePath().toString());
         config.put(BridgeConfig.TLS_KEY_FILE.name(), settings.tlsDir().resolve(LocalCertificate.KEY).toAbsolutePath().toString());
         return config;
+    }
+
+    /** The sinks' dead-letter topics, so Connect need not create them (and log an error saying it will). */
+    private void createSinkDeadLetterTopics() {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            Set<String> existing = admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            List<org.apache.kafka.clients.admin.NewTopic> missing = java.util.stream.Stream.of("warehouse", "lake")
+                    .map(sink -> Topics.DEAD_LETTER + "." + sink).filter(topic -> !existing.contains(topic))
+                    .map(topic -> new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)).toList();
+            admin.createTopics(missing).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Cannot create the sinks' dead-letter topics: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topics", e);
+        }
     }
 
     /** The warehouse sink on the batch topics, dead letters to {@code iot.deadletter.warehouse}. */
