@@ -10,7 +10,6 @@ import dev.iotpipeline.registry.serde.ConfluentAvroSerializer;
 import dev.iotpipeline.schemas.command.Command;
 import dev.iotpipeline.schemas.command.CommandStatus;
 import dev.iotpipeline.schemas.command.CommandTarget;
-import dev.iotpipeline.schemas.command.DeliveryStatus;
 import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.schemas.shadow.DeviceShadow;
 import dev.iotpipeline.schemas.shadow.ShadowState;

@@ -1,7 +1,6 @@
 package dev.iotpipeline.launcher;
 
 import dev.iotpipeline.embedded.PostgresServer;
-
 import dev.iotpipeline.schemas.contract.MeasurementFamily;
 import java.io.IOException;
 import java.net.URI;

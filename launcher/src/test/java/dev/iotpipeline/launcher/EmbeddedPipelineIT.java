@@ -8,6 +8,7 @@ import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.schemas.canonical.Position;
 import dev.iotpipeline.schemas.compat.CompatibilityMode;
+import dev.iotpipeline.streams.batch.BatchPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -20,7 +21,6 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import dev.iotpipeline.streams.batch.BatchPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -7,8 +7,6 @@ import dev.iotpipeline.registry.serde.ConfluentAvroDeserializer;
 import dev.iotpipeline.schemas.batch.BatchInfo;
 import dev.iotpipeline.schemas.batch.EnvReadingBatch;
 import dev.iotpipeline.schemas.batch.PositionBatch;
-import dev.iotpipeline.schemas.canonical.EnvReading;
-import dev.iotpipeline.schemas.canonical.Position;
 import dev.iotpipeline.schemas.contract.DeadLetterHeaders;
 import dev.iotpipeline.schemas.contract.MeasurementFamily;
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;

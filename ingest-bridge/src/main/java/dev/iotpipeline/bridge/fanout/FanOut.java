@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iotpipeline.bridge.auth.Device;
 import dev.iotpipeline.bridge.kafka.RawPublisher;
 import dev.iotpipeline.registry.client.SchemaRegistryClient;
+import dev.iotpipeline.registry.client.SchemaRegistryException;
 import dev.iotpipeline.registry.serde.ConfluentAvroDeserializer;
 import dev.iotpipeline.registry.serde.ConfluentAvroSerializer;
 import dev.iotpipeline.schemas.command.Command;
@@ -266,7 +267,7 @@ public final class FanOut implements AutoCloseable {
 
     private static boolean registryUnavailable(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof dev.iotpipeline.registry.client.SchemaRegistryException registry && registry.retriable()) {
+            if (cause instanceof SchemaRegistryException registry && registry.retriable()) {
                 return true;
             }
         }

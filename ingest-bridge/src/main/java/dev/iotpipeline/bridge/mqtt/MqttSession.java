@@ -1,6 +1,9 @@
 package dev.iotpipeline.bridge.mqtt;
 
 import dev.iotpipeline.bridge.auth.Device;
+import dev.iotpipeline.bridge.fanout.FanOut;
+import dev.iotpipeline.bridge.fanout.Outbound;
+import dev.iotpipeline.bridge.fanout.TopicFilters;
 import dev.iotpipeline.bridge.kafka.RawPublisher;
 import dev.iotpipeline.bridge.metrics.BridgeMetrics;
 import dev.iotpipeline.bridge.routing.Route;
@@ -10,23 +13,20 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
-import dev.iotpipeline.bridge.fanout.FanOut;
-import dev.iotpipeline.bridge.fanout.Outbound;
-import dev.iotpipeline.bridge.fanout.TopicFilters;
-import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One connected device. Every method runs on the connection's event loop. A QoS 1 publish is

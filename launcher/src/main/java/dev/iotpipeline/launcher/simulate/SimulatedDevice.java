@@ -1,6 +1,6 @@
 package dev.iotpipeline.launcher.simulate;
 
-import dev.iotpipeline.streams.convert.env.Crc16CcittFalse;
+import dev.iotpipeline.schemas.contract.Crc16CcittFalse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

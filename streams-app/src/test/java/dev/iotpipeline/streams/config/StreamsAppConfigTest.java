@@ -3,6 +3,7 @@ package dev.iotpipeline.streams.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.iotpipeline.schemas.config.ConfigKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +59,7 @@ class StreamsAppConfigTest {
     @Test
     void theReadmeDocumentsEveryKeyWithItsDefault() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
-        for (dev.iotpipeline.schemas.config.ConfigKey key : StreamsAppConfig.KEYS) {
+        for (ConfigKey key : StreamsAppConfig.KEYS) {
             assertThat(readme).as("README documents " + key.name()).contains("`" + key.name() + "`");
             if (key.defaultValue() != null && !key.name().equals("state.dir")) {
                 assertThat(readme).as("README gives the default of " + key.name()).contains(key.defaultValue());

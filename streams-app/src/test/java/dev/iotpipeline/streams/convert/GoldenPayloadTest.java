@@ -86,12 +86,6 @@ class GoldenPayloadTest {
                 .containsExactlyInAnyOrderElementsOf(CONVERTERS.formats());
     }
 
-    @Test
-    void crc16CcittFalseMatchesTheCatalogueCheckValue() {
-        assertThat(dev.iotpipeline.streams.convert.env.Crc16CcittFalse.of("123456789".getBytes(), 0, 9))
-                .isEqualTo(0x29B1);
-    }
-
     private static RawReading reading(Path payload, FormatConverter converter) throws IOException {
         String device = converter.deviceType().equals("env-sensor") ? "env-0001" : "trk-0017";
         return new RawReading(Files.readAllBytes(payload), device, Instant.parse(RECEIVED));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotpipeline.registry.client.InMemorySchemaRegistryClient;
 import dev.iotpipeline.registry.serde.ConfluentAvroDeserializer;
+import dev.iotpipeline.registry.serde.ConfluentAvroSerializer;
 import dev.iotpipeline.schemas.batch.BatchCloseReason;
 import dev.iotpipeline.schemas.batch.BatchInfo;
 import dev.iotpipeline.schemas.batch.EnvReadingBatch;
@@ -254,7 +255,7 @@ class TelemetryTopologyTest {
     }
 
     private long serializedSize(EnvReading reading) {
-        return new dev.iotpipeline.registry.serde.ConfluentAvroSerializer<EnvReading>(registry)
+        return new ConfluentAvroSerializer<EnvReading>(registry)
                 .serialize(MeasurementFamily.ENV_READING.canonicalTopic(), reading).length - 5;
     }
 

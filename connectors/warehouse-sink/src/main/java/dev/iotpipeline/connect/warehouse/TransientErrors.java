@@ -1,8 +1,8 @@
 package dev.iotpipeline.connect.warehouse;
 
 import java.sql.SQLException;
-import java.sql.SQLTransientException;
 import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
 
 /** Which database errors are worth a retry: the database will likely succeed later with the same data. */
 public final class TransientErrors {

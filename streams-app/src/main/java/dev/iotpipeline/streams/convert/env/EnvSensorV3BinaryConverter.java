@@ -1,6 +1,7 @@
 package dev.iotpipeline.streams.convert.env;
 
 import dev.iotpipeline.schemas.canonical.EnvReading;
+import dev.iotpipeline.schemas.contract.Crc16CcittFalse;
 import dev.iotpipeline.schemas.contract.DeviceTypes;
 import dev.iotpipeline.streams.convert.FormatConverter;
 import dev.iotpipeline.streams.convert.InvalidPayloadException;

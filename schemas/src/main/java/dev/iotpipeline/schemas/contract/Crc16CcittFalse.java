@@ -1,6 +1,9 @@
-package dev.iotpipeline.streams.convert.env;
+package dev.iotpipeline.schemas.contract;
 
-/** CRC-16/CCITT-FALSE: polynomial 0x1021, initial value 0xFFFF, no reflection, no final XOR. */
+/**
+ * The payload checksum of the binary device formats (spec: env-sensor v3), shared by the decoder
+ * and the device simulator. CRC-16/CCITT-FALSE: polynomial 0x1021, initial value 0xFFFF, no reflection, no final XOR.
+ */
 public final class Crc16CcittFalse {
 
     private Crc16CcittFalse() {
