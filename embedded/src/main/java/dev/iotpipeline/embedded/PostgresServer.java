@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,28 +73,45 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     /**
-     * PostgreSQL runs as its own daemon, so a launcher killed without a clean stop leaves it running
-     * on the data directory and port. The next start stops it (a smart shutdown, as its clients are
-     * gone; a kill after 30 s, which crash recovery handles) instead of failing on the taken port.
+     * PostgreSQL runs as its own daemon (its own session), so a launcher killed without a clean stop,
+     * even with its whole process group, leaves it running on the data directory and port. This stops
+     * such a server: only the one the data directory's {@code postmaster.pid} names, and only if that
+     * process is a {@code postgres} serving this data directory (a reused pid is left alone). A smart
+     * shutdown first, as its clients are gone; a kill after 30 s, which crash recovery handles.
+     *
+     * @return whether a server was stopped
      */
-    private static void stopOrphan(Path dataDir) {
+    public static boolean stopOrphan(Path dataDir) {
         Path file = dataDir.resolve("postmaster.pid");
         if (!Files.exists(file)) {
-            return;
+            return false;
         }
         try {
             List<String> lines = Files.readAllLines(file);
             long pid = Long.parseLong(lines.get(0).trim());
-            ProcessHandle.of(pid).filter(h -> h.info().command().map(c -> c.endsWith("/postgres")).orElse(false)).ifPresent(orphan -> {
+            Path served = Path.of(lines.get(1).trim());
+            Optional<ProcessHandle> orphan = ProcessHandle.of(pid).filter(h -> isPostgresOf(h, dataDir, served));
+            orphan.ifPresent(process -> {
                 LOG.warn("Stopping PostgreSQL pid {} left running on {} by an earlier start that did not stop it", pid, dataDir);
-                orphan.destroy();
-                orphan.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(t -> {
-                    orphan.destroyForcibly();
-                    return orphan;
+                process.destroy();
+                process.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(t -> {
+                    process.destroyForcibly();
+                    return process;
                 }).join();
             });
+            return orphan.isPresent();
         } catch (IOException | RuntimeException e) {
             LOG.warn("Ignoring an unreadable {}: {}", file, e.toString());
+            return false;
+        }
+    }
+
+    private static boolean isPostgresOf(ProcessHandle process, Path dataDir, Path served) {
+        boolean postgres = process.info().command().map(c -> c.endsWith("/postgres")).orElse(false);
+        try {
+            return postgres && Files.isSameFile(served, dataDir);
+        } catch (IOException e) {
+            return false;
         }
     }
 

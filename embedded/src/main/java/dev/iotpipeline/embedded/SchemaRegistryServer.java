@@ -62,7 +62,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
             throw new IllegalStateException("Schema registry jar " + settings.runnerJar()
                     + " does not exist: build it with 'mvn -pl registry-server package'");
         }
-        settings.storageDir().ifPresent(this::stopOrphan);
+        settings.storageDir().ifPresent(SchemaRegistryServer::stopOrphan);
         Ports.requireFree("Schema registry", settings.host(), settings.port());
         try {
             Files.createDirectories(settings.logFile().toAbsolutePath().getParent());
@@ -198,27 +198,33 @@ public final class SchemaRegistryServer implements AutoCloseable {
         }
     }
 
-    /** Stops a registry a previous owner of this storage directory started and left running. */
-    private void stopOrphan(Path storageDir) {
+    /**
+     * Stops a registry that a previous owner of this storage directory started and left running (its
+     * launcher was killed): only the process the directory's pid file names, and only if it is a
+     * registry runner. Returns whether one was stopped.
+     */
+    public static boolean stopOrphan(Path storageDir) {
         Path file = pidFile(storageDir);
         if (!Files.exists(file)) {
-            return;
+            return false;
         }
         try {
             long pid = Long.parseLong(Files.readString(file).trim());
-            ProcessHandle.of(pid)
-                    .filter(h -> h.info().commandLine().map(c -> c.contains(RUNNER_SUFFIX)).orElse(false))
-                    .ifPresent(orphan -> {
-                        LOG.warn("Stopping schema registry pid {} left running by an earlier start on {}", pid, storageDir);
-                        orphan.destroy();
-                        orphan.onExit().orTimeout(15, TimeUnit.SECONDS).exceptionally(t -> {
-                            orphan.destroyForcibly();
-                            return orphan;
-                        }).join();
-                    });
+            Optional<ProcessHandle> orphan = ProcessHandle.of(pid)
+                    .filter(h -> h.info().commandLine().map(c -> c.contains(RUNNER_SUFFIX)).orElse(false));
+            orphan.ifPresent(process -> {
+                LOG.warn("Stopping schema registry pid {} left running by an earlier start on {}", pid, storageDir);
+                process.destroy();
+                process.onExit().orTimeout(15, TimeUnit.SECONDS).exceptionally(t -> {
+                    process.destroyForcibly();
+                    return process;
+                }).join();
+            });
             Files.delete(file);
+            return orphan.isPresent();
         } catch (IOException | NumberFormatException e) {
             LOG.warn("Ignoring unreadable registry pid file {}: {}", file, e.getMessage());
+            return false;
         }
     }
 

@@ -15,8 +15,10 @@ import dev.iotpipeline.streams.StreamsApp;
 import dev.iotpipeline.streams.batch.BatchPolicy;
 import dev.iotpipeline.streams.config.StreamsAppConfig;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -55,18 +57,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     /** Starts every component; on failure stops what already started and rethrows. */
     public EmbeddedPipeline start() {
-        // Name a taken port before anything starts, rather than after half the pipeline is up.
-        Ports.requireFree("Kafka broker", EmbeddedSettings.HOST, settings.kafkaPort());
-        Ports.requireFree("Kafka controller", EmbeddedSettings.HOST, settings.kafkaControllerPort());
-        Ports.requireFree("Schema registry", EmbeddedSettings.HOST, settings.registryPort());
-        Ports.requireFree("Streams app health/metrics", EmbeddedSettings.HOST, settings.streamsHttpPort());
-        Ports.requireFree("PostgreSQL", EmbeddedSettings.HOST, settings.postgresPort());
-        Ports.requireFree("Kafka Connect REST", EmbeddedSettings.HOST, settings.connectPort());
-        Ports.requireFree("MQTT", EmbeddedSettings.HOST, settings.bridge().mqtt());
-        Ports.requireFree("MQTT over TLS", EmbeddedSettings.HOST, settings.bridge().mqttTls());
-        Ports.requireFree("HTTP ingest", EmbeddedSettings.HOST, settings.bridge().http());
-        Ports.requireFree("HTTPS ingest", EmbeddedSettings.HOST, settings.bridge().https());
         try {
+            running.push(DataDirectoryLock.acquire(settings.dataDir()));
+            // A pipeline killed hard (its whole process group included) leaves PostgreSQL running, which
+            // lives in its own session: stop what this directory's pid files name before checking ports.
+            reapOrphans(settings.dataDir()).forEach(stopped -> out.println("Stopped " + stopped));
+            requirePortsFree();
             step("Kafka broker (KRaft)", () -> {
                 broker = new KraftBroker(KraftBroker.Settings.of(settings.kafkaDir(), settings.kafkaPort(),
                         settings.kafkaControllerPort())).start(START_TIMEOUT);
@@ -109,6 +105,37 @@ public final class EmbeddedPipeline implements AutoCloseable {
             throw e;
         }
         return this;
+    }
+
+    /**
+     * Stops what a pipeline on {@code dataDir} that was killed left running: PostgreSQL (its own
+     * session) and the schema registry, each only if its pid file names a live process of that kind.
+     *
+     * @return what was stopped, for the console
+     */
+    static List<String> reapOrphans(Path dataDir) {
+        List<String> stopped = new ArrayList<>();
+        if (PostgresServer.stopOrphan(EmbeddedSettings.postgresDir(dataDir))) {
+            stopped.add("PostgreSQL left running by an earlier start that did not stop");
+        }
+        if (SchemaRegistryServer.stopOrphan(EmbeddedSettings.registryDir(dataDir))) {
+            stopped.add("the schema registry left running by an earlier start that did not stop");
+        }
+        return stopped;
+    }
+
+    /** Names a taken port before anything starts, rather than after half the pipeline is up. */
+    private void requirePortsFree() {
+        Ports.requireFree("Kafka broker", EmbeddedSettings.HOST, settings.kafkaPort());
+        Ports.requireFree("Kafka controller", EmbeddedSettings.HOST, settings.kafkaControllerPort());
+        Ports.requireFree("Schema registry", EmbeddedSettings.HOST, settings.registryPort());
+        Ports.requireFree("Streams app health/metrics", EmbeddedSettings.HOST, settings.streamsHttpPort());
+        Ports.requireFree("PostgreSQL", EmbeddedSettings.HOST, settings.postgresPort());
+        Ports.requireFree("Kafka Connect REST", EmbeddedSettings.HOST, settings.connectPort());
+        Ports.requireFree("MQTT", EmbeddedSettings.HOST, settings.bridge().mqtt());
+        Ports.requireFree("MQTT over TLS", EmbeddedSettings.HOST, settings.bridge().mqttTls());
+        Ports.requireFree("HTTP ingest", EmbeddedSettings.HOST, settings.bridge().http());
+        Ports.requireFree("HTTPS ingest", EmbeddedSettings.HOST, settings.bridge().https());
     }
 
     private StreamsApp startStreams() {

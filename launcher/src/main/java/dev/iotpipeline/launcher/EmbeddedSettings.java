@@ -44,6 +44,11 @@ public record EmbeddedSettings(Path dataDir, int kafkaPort, int kafkaControllerP
     }
 
     public Path postgresDir() {
+        return postgresDir(dataDir);
+    }
+
+    /** The warehouse's data directory under {@code dataDir} (also for {@code ./pipeline down}, which has no settings). */
+    static Path postgresDir(Path dataDir) {
         return dataDir.resolve("postgres");
     }
 
@@ -60,6 +65,10 @@ public record EmbeddedSettings(Path dataDir, int kafkaPort, int kafkaControllerP
     }
 
     public Path registryDir() {
+        return registryDir(dataDir);
+    }
+
+    static Path registryDir(Path dataDir) {
         return dataDir.resolve("registry");
     }
 
