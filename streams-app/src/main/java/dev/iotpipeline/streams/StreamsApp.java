@@ -3,7 +3,6 @@ package dev.iotpipeline.streams;
 import dev.iotpipeline.registry.client.RegistryClientConfig;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.streams.batch.BatchPolicy;
-import dev.iotpipeline.streams.config.StreamsAppConfig;
 import dev.iotpipeline.streams.convert.ConverterRegistry;
 import dev.iotpipeline.streams.metrics.HealthServer;
 import dev.iotpipeline.streams.metrics.StreamsMetrics;
@@ -48,8 +47,8 @@ public final class StreamsApp implements AutoCloseable {
         TopologySettings settings = config.topologySettings();
         long topicLimit;
         try (Admin admin = Admin.create(config.adminConfig())) {
-            topicLimit = new TopicInitializer(admin, config.intValue(StreamsAppConfig.TOPIC_PARTITIONS),
-                    config.intValue(StreamsAppConfig.TOPIC_REPLICATION), config.batchMaxMessageBytes())
+            topicLimit = new TopicInitializer(admin, config.topicPartitions(), config.topicReplication(),
+                    config.batchMaxMessageBytes())
                     .prepare(settings, config.createTopics());
         }
         BatchPolicy policy = config.batchPolicy().forTopicLimit(topicLimit);
@@ -72,9 +71,8 @@ public final class StreamsApp implements AutoCloseable {
         streamsMetrics.bindTo(meters);
         HealthServer health = null;
         try {
-            int port = config.intValue(StreamsAppConfig.HTTP_PORT);
-            if (port >= 0) {
-                health = HealthServer.start(config.get(StreamsAppConfig.HTTP_HOST), port, streams, meters);
+            if (config.httpPort() >= 0) {
+                health = HealthServer.start(config.httpHost(), config.httpPort(), streams, meters);
             }
             streams.start();
         } catch (RuntimeException e) {

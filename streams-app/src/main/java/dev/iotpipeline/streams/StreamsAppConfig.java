@@ -1,87 +1,148 @@
-package dev.iotpipeline.streams.config;
+package dev.iotpipeline.streams;
 
-import dev.iotpipeline.schemas.config.ConfigKey;
-import dev.iotpipeline.schemas.config.LayeredConfig;
+import dev.iotpipeline.config.ConfigComponent;
+import dev.iotpipeline.config.ConfigDocs;
+import dev.iotpipeline.config.LayeredConfig;
+import dev.iotpipeline.config.ServiceConfig;
 import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.streams.batch.BatchPolicy;
 import dev.iotpipeline.streams.topology.TopologySettings;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * The streams app's configuration: a properties file, then environment variables on top
+ * The streams app's settings: a properties file, then environment variables on top
  * ({@code IOT_STREAMS_} + the key upper-cased with dots and dashes as underscores, e.g.
  * {@code IOT_STREAMS_BATCH_MAX_AGE_MS}), then explicit overrides (the launcher's). Every key is
- * listed in {@link #KEYS} with its default and documented in the module README.
+ * defined, typed and validated in {@link #COMPONENT}; {@code CONFIG.md} is generated from it.
  */
-public final class StreamsAppConfig {
+public final class StreamsAppConfig extends ServiceConfig {
 
     public static final String ENV_PREFIX = "IOT_STREAMS_";
     /** Keys with this prefix go to Kafka Streams (and its clients) without the prefix. */
     public static final String KAFKA_PREFIX = "kafka.";
+    /** Keys with this prefix (e.g. {@code schema.registry.request.timeout.ms}) go to the registry client. */
+    public static final String REGISTRY_PREFIX = "schema.registry.";
 
-    public static final ConfigKey BOOTSTRAP_SERVERS = new ConfigKey("bootstrap.servers", null, "Kafka bootstrap servers (required).");
-    public static final ConfigKey SCHEMA_REGISTRY_URL = new ConfigKey("schema.registry.url", null,
-            "Confluent-compatible schema registry base URL(s), comma-separated (required).");
-    public static final ConfigKey REGISTRY_BASIC_AUTH = new ConfigKey("basic.auth.user.info", "",
-            "user:password for the schema registry's HTTP basic auth; empty for none.");
-    public static final ConfigKey APPLICATION_ID = new ConfigKey("application.id", "iot-streams",
-            "Kafka Streams application id: consumer group, internal topic and state prefix.");
-    public static final ConfigKey STATE_DIR = new ConfigKey("state.dir", System.getProperty("java.io.tmpdir") + "/iot-streams",
-            "Directory for local state stores (deduplication window, open batches); keep it on a volume.");
-    public static final ConfigKey PROCESSING_GUARANTEE = new ConfigKey("processing.guarantee", StreamsConfig.EXACTLY_ONCE_V2,
-            "exactly_once_v2 (default) or at_least_once. Batch ids stay deterministic only with exactly_once_v2.");
-    public static final ConfigKey THREADS = new ConfigKey("num.stream.threads", "1", "Stream threads per instance.");
-    public static final ConfigKey INTERNAL_REPLICATION = new ConfigKey("replication.factor", "-1",
-            "Replication factor of the app's changelog topics; -1 uses the broker default.");
-    public static final ConfigKey RAW_TOPICS = new ConfigKey("topics.raw", Topics.RAW_ENV_SENSOR + "," + Topics.RAW_GPS_TRACKER,
-            "Raw topics the ingest bridge writes, comma-separated.");
-    public static final ConfigKey DEAD_LETTER_TOPIC = new ConfigKey("topics.deadletter", Topics.DEAD_LETTER,
-            "Dead-letter topic.");
-    public static final ConfigKey CREATE_TOPICS = new ConfigKey("topics.create", "true",
-            "Create missing topics at start (raw, canonical, batch, dead-letter); false only verifies they exist.");
-    public static final ConfigKey TOPIC_PARTITIONS = new ConfigKey("topics.partitions", "6",
-            "Partitions of topics the app creates. Raw and canonical partitions bound the app's parallelism.");
-    public static final ConfigKey TOPIC_REPLICATION = new ConfigKey("topics.replication.factor", "-1",
-            "Replication factor of topics the app creates; -1 uses the broker default.");
-    public static final ConfigKey BATCH_MAX_MESSAGE_BYTES = new ConfigKey("topics.batch.max.message.bytes", "8388608",
-            "max.message.bytes of the batch topics the app creates, and the producer's max.request.size.");
-    public static final ConfigKey DEDUP_WINDOW_MS = new ConfigKey("dedup.window.ms", "86400000",
-            "How long a (device_id, message_id) is remembered to drop redelivered readings (default 24 h).");
-    public static final ConfigKey BATCH_MAX_RECORDS = new ConfigKey("batch.max.records", Integer.toString(BatchPolicy.DEFAULT_MAX_RECORDS),
-            "A batch closes when it holds this many records.");
-    public static final ConfigKey BATCH_MAX_BYTES = new ConfigKey("batch.max.bytes", Long.toString(BatchPolicy.DEFAULT_MAX_BYTES),
-            "A batch closes before its serialized records would exceed this many bytes (lowered to fit the batch topic's max.message.bytes).");
-    public static final ConfigKey BATCH_MAX_AGE_MS = new ConfigKey("batch.max.age.ms", Long.toString(BatchPolicy.DEFAULT_MAX_AGE.toMillis()),
-            "A batch closes this long (wall-clock) after its first record, so a quiet fleet still flushes.");
-    public static final ConfigKey HTTP_HOST = new ConfigKey("http.host", "0.0.0.0", "Address of the health and metrics endpoint.");
-    public static final ConfigKey HTTP_PORT = new ConfigKey("http.port", "8091",
-            "Port of /health/live, /health/ready and /metrics (Prometheus); -1 disables it.");
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String REGISTRY_BASIC_AUTH = "basic.auth.user.info";
+    public static final String APPLICATION_ID = "application.id";
+    public static final String STATE_DIR = "state.dir";
+    public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+    public static final String THREADS = "num.stream.threads";
+    public static final String INTERNAL_REPLICATION = "replication.factor";
+    public static final String RAW_TOPICS = "topics.raw";
+    public static final String DEAD_LETTER_TOPIC = "topics.deadletter";
+    public static final String CREATE_TOPICS = "topics.create";
+    public static final String TOPIC_PARTITIONS = "topics.partitions";
+    public static final String TOPIC_REPLICATION = "topics.replication.factor";
+    public static final String BATCH_MAX_MESSAGE_BYTES = "topics.batch.max.message.bytes";
+    public static final String DEDUP_WINDOW_MS = "dedup.window.ms";
+    public static final String BATCH_MAX_RECORDS = "batch.max.records";
+    public static final String BATCH_MAX_BYTES = "batch.max.bytes";
+    public static final String BATCH_MAX_AGE_MS = "batch.max.age.ms";
+    public static final String HTTP_HOST = "http.host";
+    public static final String HTTP_PORT = "http.port";
 
-    public static final List<ConfigKey> KEYS = List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, REGISTRY_BASIC_AUTH,
-            APPLICATION_ID, STATE_DIR, PROCESSING_GUARANTEE, THREADS, INTERNAL_REPLICATION, RAW_TOPICS,
-            DEAD_LETTER_TOPIC, CREATE_TOPICS, TOPIC_PARTITIONS, TOPIC_REPLICATION, BATCH_MAX_MESSAGE_BYTES,
-            DEDUP_WINDOW_MS, BATCH_MAX_RECORDS, BATCH_MAX_BYTES, BATCH_MAX_AGE_MS, HTTP_HOST, HTTP_PORT);
+    private static final String KAFKA = "Kafka";
+    private static final String REGISTRY = "Schema registry";
+    private static final String TOPICS = "Topics";
+    private static final String PROCESSING = "Processing";
+    private static final String BATCHES = "Micro-batches";
+    private static final String HTTP = "Health and metrics";
 
-    private final LayeredConfig values;
+    /** -1 (the broker's default) or a positive count. */
+    private static final ConfigDef.Validator BROKER_DEFAULT_OR_POSITIVE = ConfigDef.LambdaValidator.with((name, value) -> {
+        int number = (Integer) value;
+        if (number != -1 && number < 1) {
+            throw new ConfigException(name, value, "must be -1 (the broker default) or at least 1");
+        }
+    }, () -> "-1 or [1,...]");
 
-    private StreamsAppConfig(LayeredConfig values) {
-        this.values = values;
-        values.require(BOOTSTRAP_SERVERS);
-        values.require(SCHEMA_REGISTRY_URL);
-        batchPolicy();
-        dedupWindow();
+    private static final ConfigDef.Validator NON_EMPTY_LIST = ConfigDef.LambdaValidator.with((name, value) -> {
+        List<?> list = (List<?>) value;
+        if (list.isEmpty() || list.stream().anyMatch(item -> item.toString().isBlank())) {
+            throw new ConfigException(name, value, "must name at least one topic, comma-separated");
+        }
+    }, () -> "a non-empty list");
+
+    public static final ConfigComponent COMPONENT = new ConfigComponent("streams app", ENV_PREFIX, new ConfigDef()
+            .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Kafka bootstrap servers.", KAFKA, 1, Width.LONG, "Bootstrap servers")
+            .define(APPLICATION_ID, Type.STRING, "iot-streams", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Kafka Streams application id: consumer group, internal topic and state prefix.", KAFKA, 2, Width.MEDIUM,
+                    "Application id")
+            .define(PROCESSING_GUARANTEE, Type.STRING, StreamsConfig.EXACTLY_ONCE_V2,
+                    ConfigDef.ValidString.in(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE), Importance.MEDIUM,
+                    "exactly_once_v2 or at_least_once. Batch ids stay deterministic only with exactly_once_v2.", KAFKA, 3,
+                    Width.SHORT, "Processing guarantee")
+            .define(THREADS, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.MEDIUM, "Stream threads per instance.",
+                    KAFKA, 4, Width.SHORT, "Stream threads")
+            .define(INTERNAL_REPLICATION, Type.INT, -1, BROKER_DEFAULT_OR_POSITIVE, Importance.MEDIUM,
+                    "Replication factor of the app's changelog topics; -1 uses the broker default.", KAFKA, 5, Width.SHORT,
+                    "Changelog replication")
+            .define(STATE_DIR, Type.STRING, "", Importance.HIGH,
+                    "Directory for local state stores (deduplication window, open batches); keep it on a volume. "
+                            + "Empty: <java.io.tmpdir>/iot-streams.", KAFKA, 6, Width.LONG, "State directory")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Confluent-compatible schema registry base URL(s), comma-separated.", REGISTRY, 1,
+                    Width.LONG, "Registry URL")
+            .define(REGISTRY_BASIC_AUTH, Type.PASSWORD, "", Importance.LOW,
+                    "user:password for the schema registry's HTTP basic auth; empty for none.", REGISTRY, 2, Width.MEDIUM,
+                    "Registry auth")
+            .define(RAW_TOPICS, Type.LIST, List.of(Topics.RAW_ENV_SENSOR, Topics.RAW_GPS_TRACKER), NON_EMPTY_LIST,
+                    Importance.MEDIUM, "Raw topics the ingest bridge writes, comma-separated.", TOPICS, 1, Width.LONG,
+                    "Raw topics")
+            .define(DEAD_LETTER_TOPIC, Type.STRING, Topics.DEAD_LETTER, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Dead-letter topic.", TOPICS, 2, Width.MEDIUM, "Dead-letter topic")
+            .define(CREATE_TOPICS, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Create missing topics at start (raw, canonical, batch, dead-letter); false only verifies they exist.",
+                    TOPICS, 3, Width.SHORT, "Create topics")
+            .define(TOPIC_PARTITIONS, Type.INT, 6, BROKER_DEFAULT_OR_POSITIVE, Importance.MEDIUM,
+                    "Partitions of topics the app creates (-1: the broker default). Raw and canonical partitions bound "
+                            + "the app's parallelism.", TOPICS, 4, Width.SHORT, "Partitions")
+            .define(TOPIC_REPLICATION, Type.INT, -1, BROKER_DEFAULT_OR_POSITIVE, Importance.MEDIUM,
+                    "Replication factor of topics the app creates; -1 uses the broker default.", TOPICS, 5, Width.SHORT,
+                    "Replication")
+            .define(BATCH_MAX_MESSAGE_BYTES, Type.INT, 8_388_608, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "max.message.bytes of the batch topics the app creates, and the producer's max.request.size.", TOPICS,
+                    6, Width.SHORT, "Batch topic message bytes")
+            .define(DEDUP_WINDOW_MS, Type.LONG, 86_400_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                    "How long a (device_id, message_id) is remembered to drop redelivered readings (default 24 h).",
+                    PROCESSING, 1, Width.SHORT, "Duplicate window (ms)")
+            .define(BATCH_MAX_RECORDS, Type.INT, BatchPolicy.DEFAULT_MAX_RECORDS, ConfigDef.Range.atLeast(1),
+                    Importance.MEDIUM, "A batch closes when it holds this many records.", BATCHES, 1, Width.SHORT,
+                    "Max records")
+            .define(BATCH_MAX_BYTES, Type.LONG, BatchPolicy.DEFAULT_MAX_BYTES, ConfigDef.Range.atLeast(1024),
+                    Importance.MEDIUM, "A batch closes before its serialized records would exceed this many bytes "
+                            + "(lowered to fit the batch topic's max.message.bytes).", BATCHES, 2, Width.SHORT, "Max bytes")
+            .define(BATCH_MAX_AGE_MS, Type.LONG, BatchPolicy.DEFAULT_MAX_AGE.toMillis(), ConfigDef.Range.atLeast(1),
+                    Importance.MEDIUM, "A batch closes this long (wall-clock) after its first record, so a quiet fleet "
+                            + "still flushes.", BATCHES, 3, Width.SHORT, "Max age (ms)")
+            .define(HTTP_HOST, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.LOW,
+                    "Address of the health and metrics endpoint.", HTTP, 1, Width.MEDIUM, "Host")
+            .define(HTTP_PORT, Type.INT, 8091, ConfigDef.Range.between(-1, 65535), Importance.LOW,
+                    "Port of /health/live, /health/ready and /metrics (Prometheus); 0 picks a free port, -1 disables it.",
+                    HTTP, 2, Width.SHORT, "Port"));
+
+    private StreamsAppConfig(Map<String, String> values) {
+        super(COMPONENT, values);
     }
 
     /** Defaults, then {@code file} (if not null), then the environment, then {@code overrides}. */
     public static StreamsAppConfig load(Path file, Map<String, String> environment, Map<String, String> overrides) {
-        return new StreamsAppConfig(LayeredConfig.load("streams app", ENV_PREFIX, KEYS, file, environment, overrides));
+        return new StreamsAppConfig(LayeredConfig.load(COMPONENT, file, environment, overrides));
     }
 
     public static StreamsAppConfig of(Map<String, String> values) {
@@ -89,57 +150,91 @@ public final class StreamsAppConfig {
     }
 
     public static String envName(String key) {
-        return LayeredConfig.envName(ENV_PREFIX, key);
+        return COMPONENT.envName(key);
     }
 
-    public String get(ConfigKey key) {
-        return values.get(key);
+    /** The text of {@code CONFIG.md}, generated from {@link #COMPONENT}. */
+    public static String configMarkdown() {
+        return ConfigDocs.markdown(COMPONENT, "Streams app configuration", """
+                Generated from `StreamsAppConfig.COMPONENT` by `ConfigDocsTest` (run it with
+                `-Diot.config.docs.update=true` to rewrite this file); do not edit by hand.
+
+                Settings come from a properties file (the first argument of `StreamsAppMain`), then environment
+                variables (`IOT_STREAMS_` + the key upper-cased, dots and dashes as underscores), then the
+                launcher's overrides; later sources win. Every value is checked at start: a bad one stops the
+                app with a message naming the key and its environment variable.
+
+                Passthrough: keys starting with `kafka.` go to Kafka Streams and its clients without the prefix
+                (e.g. `kafka.security.protocol=SASL_SSL`, or `IOT_STREAMS_KAFKA_SECURITY_PROTOCOL`); keys starting
+                with `schema.registry.` go to the registry client (`schema.registry.request.timeout.ms`,
+                `schema.registry.max.attempts`, `schema.registry.retry.backoff.ms`).
+                """);
     }
 
-    private long longValue(ConfigKey key) {
-        return values.longValue(key);
+    public String bootstrapServers() {
+        return getString(BOOTSTRAP_SERVERS);
     }
 
-    public int intValue(ConfigKey key) {
-        return values.intValue(key);
+    public String applicationId() {
+        return getString(APPLICATION_ID);
+    }
+
+    /** The state directory; {@code <java.io.tmpdir>/iot-streams} when the setting is empty. */
+    public Path stateDir() {
+        String dir = getString(STATE_DIR).strip();
+        return dir.isEmpty() ? Path.of(System.getProperty("java.io.tmpdir"), "iot-streams") : Path.of(dir);
+    }
+
+    public int topicPartitions() {
+        return getInt(TOPIC_PARTITIONS);
+    }
+
+    public int topicReplication() {
+        return getInt(TOPIC_REPLICATION);
+    }
+
+    public int internalReplication() {
+        return getInt(INTERNAL_REPLICATION);
     }
 
     public long batchMaxMessageBytes() {
-        return longValue(BATCH_MAX_MESSAGE_BYTES);
+        return getInt(BATCH_MAX_MESSAGE_BYTES);
     }
 
     public boolean createTopics() {
-        return Boolean.parseBoolean(get(CREATE_TOPICS));
+        return getBoolean(CREATE_TOPICS);
+    }
+
+    public String httpHost() {
+        return getString(HTTP_HOST);
+    }
+
+    /** The health endpoint's port; -1 when disabled. */
+    public int httpPort() {
+        return getInt(HTTP_PORT);
     }
 
     public BatchPolicy batchPolicy() {
-        return new BatchPolicy(intValue(BATCH_MAX_RECORDS), longValue(BATCH_MAX_BYTES),
-                Duration.ofMillis(longValue(BATCH_MAX_AGE_MS)));
+        return new BatchPolicy(getInt(BATCH_MAX_RECORDS), getLong(BATCH_MAX_BYTES), Duration.ofMillis(getLong(BATCH_MAX_AGE_MS)));
     }
 
     public Duration dedupWindow() {
-        long millis = longValue(DEDUP_WINDOW_MS);
-        if (millis < 1) {
-            throw new IllegalArgumentException(DEDUP_WINDOW_MS.name() + " must be at least 1 ms, got " + millis);
-        }
-        return Duration.ofMillis(millis);
+        return Duration.ofMillis(getLong(DEDUP_WINDOW_MS));
     }
 
     public TopologySettings topologySettings() {
-        List<String> raw = Arrays.stream(get(RAW_TOPICS).split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-        if (raw.isEmpty()) {
-            throw new IllegalArgumentException(RAW_TOPICS.name() + " names no topic");
-        }
-        return new TopologySettings(raw, get(DEAD_LETTER_TOPIC), dedupWindow());
+        List<String> raw = getList(RAW_TOPICS).stream().map(String::strip).toList();
+        return new TopologySettings(raw, getString(DEAD_LETTER_TOPIC), dedupWindow());
     }
 
-    /** Settings for the schema registry client. */
+    /** Settings for the schema registry client: every {@code schema.registry.*} key plus the basic auth. */
     public Map<String, Object> registryConfig() {
         Map<String, Object> registry = new LinkedHashMap<>();
-        values.withPrefix("schema.registry.").forEach((name, value) -> registry.put("schema.registry." + name, value));
-        registry.put(SCHEMA_REGISTRY_URL.name(), get(SCHEMA_REGISTRY_URL));
-        if (!get(REGISTRY_BASIC_AUTH).isBlank()) {
-            registry.put(REGISTRY_BASIC_AUTH.name(), get(REGISTRY_BASIC_AUTH));
+        passthrough(REGISTRY_PREFIX).forEach((name, value) -> registry.put(REGISTRY_PREFIX + name, value));
+        registry.put(SCHEMA_REGISTRY_URL, getString(SCHEMA_REGISTRY_URL));
+        String auth = getPassword(REGISTRY_BASIC_AUTH).value();
+        if (!auth.isBlank()) {
+            registry.put(REGISTRY_BASIC_AUTH, auth);
         }
         return registry;
     }
@@ -147,24 +242,24 @@ public final class StreamsAppConfig {
     /** Kafka Streams properties: the app's choices, then any {@code kafka.*} passthrough. */
     public Properties streamsProperties() {
         Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, get(APPLICATION_ID));
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, get(BOOTSTRAP_SERVERS));
-        props.put(StreamsConfig.STATE_DIR_CONFIG, get(STATE_DIR));
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, get(PROCESSING_GUARANTEE));
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, get(THREADS));
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, get(INTERNAL_REPLICATION));
-        props.put(StreamsConfig.producerPrefix("max.request.size"), get(BATCH_MAX_MESSAGE_BYTES));
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir().toString());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(getInt(THREADS)));
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Integer.toString(internalReplication()));
+        props.put(StreamsConfig.producerPrefix("max.request.size"), Long.toString(batchMaxMessageBytes()));
         props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
-        props.putAll(values.withPrefix(KAFKA_PREFIX));
+        props.putAll(passthrough(KAFKA_PREFIX));
         return props;
     }
 
     /** Admin client settings: bootstrap servers plus the security passthrough. */
     public Map<String, Object> adminConfig() {
         Map<String, Object> admin = new LinkedHashMap<>();
-        admin.put("bootstrap.servers", get(BOOTSTRAP_SERVERS));
-        values.withPrefix(KAFKA_PREFIX).forEach((name, value) -> {
+        admin.put(BOOTSTRAP_SERVERS, bootstrapServers());
+        passthrough(KAFKA_PREFIX).forEach((name, value) -> {
             if (name.startsWith("security.") || name.startsWith("sasl.") || name.startsWith("ssl.")) {
                 admin.put(name, value);
             }

@@ -1,6 +1,5 @@
 package dev.iotpipeline.streams;
 
-import dev.iotpipeline.streams.config.StreamsAppConfig;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;

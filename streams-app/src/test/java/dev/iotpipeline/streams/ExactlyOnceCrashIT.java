@@ -11,7 +11,6 @@ import dev.iotpipeline.schemas.contract.DeadLetterHeaders;
 import dev.iotpipeline.schemas.contract.MeasurementFamily;
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;
 import dev.iotpipeline.schemas.contract.Topics;
-import dev.iotpipeline.streams.config.StreamsAppConfig;
 import dev.iotpipeline.testing.KafkaFixture;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

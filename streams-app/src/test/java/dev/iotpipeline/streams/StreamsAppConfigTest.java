@@ -1,12 +1,13 @@
-package dev.iotpipeline.streams.config;
+package dev.iotpipeline.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.iotpipeline.schemas.config.ConfigKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,21 +49,44 @@ class StreamsAppConfigTest {
     void misconfigurationIsNamed() {
         assertThatThrownBy(() -> StreamsAppConfig.of(Map.of("schema.registry.url", "http://r")))
                 .hasMessageContaining("bootstrap.servers").hasMessageContaining("IOT_STREAMS_BOOTSTRAP_SERVERS");
-        Map<String, String> badAge = new java.util.HashMap<>(REQUIRED);
+        Map<String, String> badAge = new HashMap<>(REQUIRED);
         badAge.put("batch.max.age.ms", "soon");
         assertThatThrownBy(() -> StreamsAppConfig.of(badAge)).hasMessageContaining("batch.max.age.ms");
-        Map<String, String> zeroRecords = new java.util.HashMap<>(REQUIRED);
+        Map<String, String> zeroRecords = new HashMap<>(REQUIRED);
         zeroRecords.put("batch.max.records", "0");
         assertThatThrownBy(() -> StreamsAppConfig.of(zeroRecords)).hasMessageContaining("batch.max.records");
     }
 
     @Test
-    void theReadmeDocumentsEveryKeyWithItsDefault() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
-        for (ConfigKey key : StreamsAppConfig.KEYS) {
-            assertThat(readme).as("README documents " + key.name()).contains("`" + key.name() + "`");
-            if (key.defaultValue() != null && !key.name().equals("state.dir")) {
-                assertThat(readme).as("README gives the default of " + key.name()).contains(key.defaultValue());
+    void validatorsRefuseValuesOutsideTheirRange() {
+        for (Map.Entry<String, String> bad : Map.of("processing.guarantee", "exactly_once", "http.port", "65536",
+                "batch.max.bytes", "1023", "topics.replication.factor", "0", "topics.raw", " ").entrySet()) {
+            Map<String, String> values = new HashMap<>(REQUIRED);
+            values.put(bad.getKey(), bad.getValue());
+            assertThatThrownBy(() -> StreamsAppConfig.of(values)).as(bad.getKey())
+                    .hasMessageStartingWith("Invalid streams app setting " + bad.getKey() + " (environment "
+                            + StreamsAppConfig.envName(bad.getKey()) + ")");
+        }
+    }
+
+    @Test
+    void anEmptyStateDirIsResolvedOnThisMachineWhileTheDocumentedDefaultStaysEmpty() {
+        StreamsAppConfig config = StreamsAppConfig.of(REQUIRED);
+
+        assertThat(config.stateDir()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "iot-streams"));
+        assertThat(config.streamsProperties()).containsEntry("state.dir", config.stateDir().toString());
+        assertThat(StreamsAppConfig.COMPONENT.definition().defaultValues()).containsEntry("state.dir", "");
+    }
+
+    @Test
+    void configMdDocumentsEveryKeyWithItsDefault() throws Exception {
+        String docs = Files.readString(Path.of("CONFIG.md"));
+        for (var key : StreamsAppConfig.COMPONENT.definition().configKeys().values()) {
+            assertThat(docs).as("CONFIG.md documents " + key.name).contains("`" + key.name + "`");
+            if (key.hasDefault() && !key.name.equals("state.dir") && !key.name.equals("basic.auth.user.info")) {
+                String text = key.defaultValue instanceof List<?> list
+                        ? String.join(",", list.stream().map(String::valueOf).toList()) : String.valueOf(key.defaultValue);
+                assertThat(docs).as("CONFIG.md gives the default of " + key.name).contains(text);
             }
         }
     }

@@ -2,7 +2,6 @@ package dev.iotpipeline.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.iotpipeline.streams.config.StreamsAppConfig;
 import dev.iotpipeline.testing.KafkaFixture;
 import java.net.URI;
 import java.net.http.HttpClient;

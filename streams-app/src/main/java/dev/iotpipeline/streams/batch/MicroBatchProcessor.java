@@ -1,5 +1,6 @@
 package dev.iotpipeline.streams.batch;
 
+import dev.iotpipeline.registry.serde.ConfluentWireFormat;
 import dev.iotpipeline.schemas.batch.BatchCloseReason;
 import dev.iotpipeline.schemas.batch.BatchInfo;
 import dev.iotpipeline.streams.convert.Reasons;
@@ -38,8 +39,6 @@ public final class MicroBatchProcessor<R extends SpecificRecord, B extends Speci
         implements Processor<String, byte[], Object, Object> {
 
     private static final Logger LOG = LoggerFactory.getLogger(MicroBatchProcessor.class);
-    /** Confluent wire-format prefix: magic byte and schema id. */
-    private static final int WIRE_PREFIX_BYTES = 5;
     private static final Integer STATE_KEY = 0;
 
     private final Family<R, B> family;
@@ -72,7 +71,7 @@ public final class MicroBatchProcessor<R extends SpecificRecord, B extends Speci
     public void process(Record<String, byte[]> record) {
         var metadata = context.recordMetadata().orElseThrow();
         sourceTopic = metadata.topic();
-        long recordBytes = record.value() == null ? 0 : Math.max(0, record.value().length - WIRE_PREFIX_BYTES);
+        long recordBytes = record.value() == null ? 0 : Math.max(0, record.value().length - ConfluentWireFormat.HEADER_LENGTH);
         R reading;
         try {
             reading = deserializer.deserialize(metadata.topic(), record.headers(), record.value());

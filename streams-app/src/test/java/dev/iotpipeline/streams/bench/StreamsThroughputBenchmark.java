@@ -10,7 +10,7 @@ import dev.iotpipeline.schemas.contract.MeasurementFamily;
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;
 import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.streams.StreamsApp;
-import dev.iotpipeline.streams.config.StreamsAppConfig;
+import dev.iotpipeline.streams.StreamsAppConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
