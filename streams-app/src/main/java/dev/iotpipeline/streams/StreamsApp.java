@@ -4,8 +4,10 @@ import dev.iotpipeline.registry.client.RegistryClientConfig;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.streams.batch.BatchPolicy;
 import dev.iotpipeline.streams.convert.ConverterRegistry;
+import dev.iotpipeline.streams.deadletter.DeadLetterExceptionHandler;
 import dev.iotpipeline.streams.metrics.HealthServer;
 import dev.iotpipeline.streams.metrics.StreamsMetrics;
+import dev.iotpipeline.streams.outage.RegistryOutage;
 import dev.iotpipeline.streams.topology.TelemetryTopology;
 import dev.iotpipeline.streams.topology.TopicInitializer;
 import dev.iotpipeline.streams.topology.TopologySettings;
@@ -13,6 +15,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -33,9 +37,11 @@ public final class StreamsApp implements AutoCloseable {
     private final PrometheusMeterRegistry meters;
     private final HealthServer health;
     private final KafkaStreamsMetrics streamsMetrics;
+    private final RegistryOutage outage;
 
     private StreamsApp(KafkaStreams streams, PrometheusMeterRegistry meters, HealthServer health,
-                       KafkaStreamsMetrics streamsMetrics) {
+                       KafkaStreamsMetrics streamsMetrics, RegistryOutage outage) {
+        this.outage = outage;
         this.streams = streams;
         this.meters = meters;
         this.health = health;
@@ -57,12 +63,21 @@ public final class StreamsApp implements AutoCloseable {
                     config.batchPolicy().maxBytes(), policy.maxBytes(), topicLimit);
         }
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        StreamsMetrics metrics = new StreamsMetrics(meters);
         var registry = new RestSchemaRegistryClient(RegistryClientConfig.fromMap(config.registryConfig()));
-        Topology topology = TelemetryTopology.build(settings, registry, policy, ConverterRegistry.withPlugins(),
-                new StreamsMetrics(meters));
-        KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
+        Topology topology = TelemetryTopology.build(settings, registry, policy, ConverterRegistry.withPlugins(), metrics);
+        Properties properties = config.streamsProperties();
+        properties.putAll(DeadLetterExceptionHandler.properties(settings.deadLetterTopic(), metrics));
+        KafkaStreams streams = new KafkaStreams(topology, properties);
+        RegistryOutage outage = new RegistryOutage(registry, config.registryRetryMax());
+        outage.attach(streams);
         streams.setUncaughtExceptionHandler(error -> {
-            // A stream thread that failed would fail again on the same record: stop loudly instead of looping.
+            if (RegistryOutage.isCauseOf(error)) {
+                // Not the data's fault: a new thread picks the work up from the last commit once the registry answers.
+                outage.began(error);
+                return StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+            // Every per-record failure is dead-lettered; what is left would fail again on the same record.
             LOG.error("Stream processing failed; stopping this instance so it does not loop or skip data", error);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
@@ -72,11 +87,12 @@ public final class StreamsApp implements AutoCloseable {
         HealthServer health = null;
         try {
             if (config.httpPort() >= 0) {
-                health = HealthServer.start(config.httpHost(), config.httpPort(), streams, meters);
+                health = HealthServer.start(config.httpHost(), config.httpPort(), streams, outage::cause, meters);
             }
             streams.start();
         } catch (RuntimeException e) {
             streams.close(Duration.ofSeconds(10));
+            outage.close();
             if (health != null) {
                 health.close();
             }
@@ -84,7 +100,7 @@ public final class StreamsApp implements AutoCloseable {
         }
         LOG.info("Streams app started: raw {} -> canonical and batch topics; batches of at most {} records, {} bytes, {} ms",
                 settings.rawTopics(), policy.maxRecords(), policy.maxBytes(), policy.maxAge().toMillis());
-        return new StreamsApp(streams, meters, health, streamsMetrics);
+        return new StreamsApp(streams, meters, health, streamsMetrics, outage);
     }
 
     public KafkaStreams.State state() {
@@ -105,6 +121,11 @@ public final class StreamsApp implements AutoCloseable {
         }
     }
 
+    /** Why the instance cannot process now (the schema registry is unreachable), if it cannot. */
+    public Optional<String> notReadyCause() {
+        return outage.cause();
+    }
+
     public PrometheusMeterRegistry meters() {
         return meters;
     }
@@ -120,6 +141,7 @@ public final class StreamsApp implements AutoCloseable {
         // instead of after the session timeout.
         streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        outage.close();
         streamsMetrics.close();
         if (health != null) {
             health.close();

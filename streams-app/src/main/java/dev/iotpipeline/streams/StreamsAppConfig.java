@@ -52,6 +52,7 @@ public final class StreamsAppConfig extends ServiceConfig {
     public static final String BATCH_MAX_RECORDS = "batch.max.records";
     public static final String BATCH_MAX_BYTES = "batch.max.bytes";
     public static final String BATCH_MAX_AGE_MS = "batch.max.age.ms";
+    public static final String REGISTRY_RETRY_MAX_MS = "registry.retry.max.ms";
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
 
@@ -101,6 +102,11 @@ public final class StreamsAppConfig extends ServiceConfig {
             .define(REGISTRY_BASIC_AUTH, Type.PASSWORD, "", Importance.LOW,
                     "user:password for the schema registry's HTTP basic auth; empty for none.", REGISTRY, 2, Width.MEDIUM,
                     "Registry auth")
+            .define(REGISTRY_RETRY_MAX_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1_000), Importance.LOW,
+                    "Longest wait between attempts while the registry is unreachable: processing pauses (nothing is "
+                            + "dead-lettered, /health/ready answers 503 with the cause), the registry is probed with a "
+                            + "backoff doubling from 1 s up to this, and processing resumes by itself.",
+                    REGISTRY, 3, Width.SHORT, "Registry retry max (ms)")
             .define(RAW_TOPICS, Type.LIST, List.of(Topics.RAW_ENV_SENSOR, Topics.RAW_GPS_TRACKER), NON_EMPTY_LIST,
                     Importance.MEDIUM, "Raw topics the ingest bridge writes, comma-separated.", TOPICS, 1, Width.LONG,
                     "Raw topics")
@@ -212,6 +218,11 @@ public final class StreamsAppConfig extends ServiceConfig {
     /** The health endpoint's port; -1 when disabled. */
     public int httpPort() {
         return getInt(HTTP_PORT);
+    }
+
+    /** The longest wait between attempts while the schema registry is unreachable. */
+    public Duration registryRetryMax() {
+        return Duration.ofMillis(getLong(REGISTRY_RETRY_MAX_MS));
     }
 
     public BatchPolicy batchPolicy() {

@@ -6,6 +6,7 @@ import dev.iotpipeline.schemas.batch.BatchInfo;
 import dev.iotpipeline.streams.convert.Reasons;
 import dev.iotpipeline.streams.deadletter.DeadLetters;
 import dev.iotpipeline.streams.metrics.StreamsMetrics;
+import dev.iotpipeline.streams.outage.RegistryOutage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,6 +77,10 @@ public final class MicroBatchProcessor<R extends SpecificRecord, B extends Speci
         try {
             reading = deserializer.deserialize(metadata.topic(), record.headers(), record.value());
         } catch (RuntimeException e) {
+            if (RegistryOutage.isCauseOf(e)) {
+                // The record is fine; the registry is not. Fail the thread so the record is read again later.
+                throw e;
+            }
             deadLetter(record, Reasons.UNDECODABLE_CANONICAL, "cannot decode the canonical record: " + e.getMessage());
             return;
         }

@@ -1,21 +1,43 @@
 package dev.iotpipeline.streams.convert;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Optional;
 
 /**
  * Typed access to a JSON payload. Numbers are read as exact decimals, so unit conversions do not
  * add binary floating-point noise. Field names in errors are JSON paths like {@code device.id}.
+ *
+ * <p>The parser's limits are set explicitly, so the work per payload is bounded whatever a device
+ * sends (each breach is {@code malformed-json}): {@value #MAX_DOCUMENT_BYTES} bytes per document,
+ * nesting depth {@value #MAX_DEPTH}, {@value #MAX_NUMBER_CHARS} characters per number,
+ * {@value #MAX_STRING_CHARS} per string value and {@value #MAX_NAME_CHARS} per field name.
  */
 public final class JsonPayload {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    static final int MAX_DOCUMENT_BYTES = 64 * 1024;
+    static final int MAX_DEPTH = 16;
+    static final int MAX_NUMBER_CHARS = 64;
+    static final int MAX_STRING_CHARS = 4096;
+    static final int MAX_NAME_CHARS = 256;
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxDocumentLength(MAX_DOCUMENT_BYTES)
+                            .maxNestingDepth(MAX_DEPTH)
+                            .maxNumberLength(MAX_NUMBER_CHARS)
+                            .maxStringLength(MAX_STRING_CHARS)
+                            .maxNameLength(MAX_NAME_CHARS)
+                            .build())
+                    .build())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
@@ -29,6 +51,10 @@ public final class JsonPayload {
     /** Parses a JSON object. */
     public static JsonPayload parse(byte[] payload) throws InvalidPayloadException {
         JsonNode root;
+        if (payload.length > MAX_DOCUMENT_BYTES) {
+            throw new InvalidPayloadException(Reasons.MALFORMED_JSON, "the payload has " + payload.length
+                    + " bytes, more than " + MAX_DOCUMENT_BYTES);
+        }
         try {
             root = MAPPER.readTree(payload);
         } catch (JsonProcessingException e) {
@@ -89,7 +115,9 @@ public final class JsonPayload {
         try {
             return number.longValueExact();
         } catch (ArithmeticException e) {
-            throw InvalidPayloadException.invalid(path, "expected a whole number, got " + number.toPlainString());
+            // toPlainString of 1e999999999 would be a billion characters.
+            throw InvalidPayloadException.invalid(path, "expected a whole number within the 64-bit range, got "
+                    + number.round(MathContext.DECIMAL32));
         }
     }
 }

@@ -9,11 +9,22 @@ import java.time.Instant;
 /**
  * The physically possible ranges of canonical values ({@code device-formats.md}, "Bad input"),
  * checked after unit conversion, and the rounding applied to converted values.
+ *
+ * <p>Every number passes {@link #tame} before any arithmetic: a payload can write a number with an
+ * exponent of a billion in a dozen bytes, and {@code BigDecimal} would build that power of ten on
+ * the first addition or division. Magnitudes of {@value #MAX_MAGNITUDE_EXPONENT} digits or more are
+ * out of range for every field; magnitudes below 1e{@value #MIN_MAGNITUDE_EXPONENT} are read as 0.
  */
 public final class PhysicalLimits {
 
     /** An event time further than this after its arrival is refused. */
     public static final Duration MAX_EVENT_TIME_AHEAD = Duration.ofHours(24);
+    /** An event time before this is refused: the mark of a device whose clock was never set. */
+    public static final Instant EVENT_TIME_FLOOR = Instant.parse("2015-01-01T00:00:00Z");
+    /** Values with this many integer digits or more (|value| &gt;= 1e15) are out of range for every field. */
+    static final int MAX_MAGNITUDE_EXPONENT = 15;
+    /** Values smaller in magnitude than 1e-30 are read as 0, far below any sensor's resolution. */
+    static final int MIN_MAGNITUDE_EXPONENT = -30;
 
     private static final BigDecimal MIN_TEMPERATURE_C = BigDecimal.valueOf(-80);
     private static final BigDecimal MAX_TEMPERATURE_C = BigDecimal.valueOf(150);
@@ -60,22 +71,45 @@ public final class PhysicalLimits {
         return atLeastZero("accuracy_m", metres);
     }
 
-    /** Checks the event time against the arrival time and returns it in epoch milliseconds. */
+    /**
+     * Checks the event time against the window [{@link #EVENT_TIME_FLOOR}, arrival +
+     * {@link #MAX_EVENT_TIME_AHEAD}] and returns it in epoch milliseconds. Late readings of any
+     * age after the floor are valid.
+     */
     public static long eventTime(Instant eventTime, Instant receiveTime) throws InvalidPayloadException {
-        if (eventTime.isAfter(receiveTime.plus(MAX_EVENT_TIME_AHEAD))) {
+        Instant latest = receiveTime.plus(MAX_EVENT_TIME_AHEAD);
+        if (eventTime.isAfter(latest)) {
             throw new InvalidPayloadException(Reasons.outOfRange("event_time"), "event_time " + eventTime
                     + " is more than " + MAX_EVENT_TIME_AHEAD.toHours() + " h after its arrival at " + receiveTime);
+        }
+        if (eventTime.isBefore(EVENT_TIME_FLOOR)) {
+            throw new InvalidPayloadException(Reasons.outOfRange("event_time"), "event_time " + eventTime
+                    + " is before " + EVENT_TIME_FLOOR + " (a device clock that was never set)");
         }
         return eventTime.toEpochMilli();
     }
 
-    public static BigDecimal fahrenheitToCelsius(BigDecimal fahrenheit) {
-        return fahrenheit.subtract(BigDecimal.valueOf(32)).multiply(BigDecimal.valueOf(5))
+    /** {@link #eventTime(Instant, Instant)} of epoch seconds, checked before an {@code Instant} is made of them. */
+    public static long eventTimeOfEpochSeconds(long seconds, Instant receiveTime) throws InvalidPayloadException {
+        if (seconds > receiveTime.plus(MAX_EVENT_TIME_AHEAD).getEpochSecond() + 1 || seconds < EVENT_TIME_FLOOR.getEpochSecond()) {
+            throw new InvalidPayloadException(Reasons.outOfRange("event_time"), "event_time " + seconds
+                    + " epoch seconds is outside " + EVENT_TIME_FLOOR + " .. 24 h after its arrival at " + receiveTime);
+        }
+        return eventTime(Instant.ofEpochSecond(seconds), receiveTime);
+    }
+
+    public static BigDecimal fahrenheitToCelsius(BigDecimal fahrenheit) throws InvalidPayloadException {
+        return tame("temperature_c", fahrenheit).subtract(BigDecimal.valueOf(32)).multiply(BigDecimal.valueOf(5))
                 .divide(BigDecimal.valueOf(9), CONVERTED_SCALE, RoundingMode.HALF_EVEN);
     }
 
-    public static BigDecimal kmhToMps(BigDecimal kmh) {
-        return kmh.divide(new BigDecimal("3.6"), CONVERTED_SCALE, RoundingMode.HALF_EVEN);
+    public static BigDecimal kmhToMps(BigDecimal kmh) throws InvalidPayloadException {
+        return tame("speed_mps", kmh).divide(new BigDecimal("3.6"), CONVERTED_SCALE, RoundingMode.HALF_EVEN);
+    }
+
+    /** A fraction 0..1 as percent. */
+    public static BigDecimal fractionToPercent(String field, BigDecimal fraction) throws InvalidPayloadException {
+        return tame(field, fraction).multiply(HUNDRED);
     }
 
     /** Scales a decimal by a power of ten exactly, e.g. tenths of °C to °C. */
@@ -83,18 +117,38 @@ public final class PhysicalLimits {
         return BigDecimal.valueOf(value, decimals).round(MathContext.DECIMAL64);
     }
 
+    /**
+     * The value, safe for arithmetic: zero for magnitudes below 1e-30 (and for a zero with any
+     * exponent), at most 34 significant digits; {@code out-of-range:<field>} for 1e15 or more.
+     */
+    static BigDecimal tame(String field, BigDecimal value) throws InvalidPayloadException {
+        if (value.signum() == 0) {
+            return BigDecimal.ZERO;
+        }
+        long exponent = (long) value.precision() - value.scale() - 1;
+        if (exponent >= MAX_MAGNITUDE_EXPONENT) {
+            throw InvalidPayloadException.outOfRange(field, value.round(MathContext.DECIMAL32), "any physical value");
+        }
+        if (exponent < MIN_MAGNITUDE_EXPONENT) {
+            return BigDecimal.ZERO;
+        }
+        return value.precision() > MathContext.DECIMAL128.getPrecision() ? value.round(MathContext.DECIMAL128) : value;
+    }
+
     private static double within(String field, BigDecimal value, BigDecimal min, BigDecimal max, String allowed)
             throws InvalidPayloadException {
-        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw InvalidPayloadException.outOfRange(field, value.toPlainString(), allowed);
+        BigDecimal tamed = tame(field, value);
+        if (tamed.compareTo(min) < 0 || tamed.compareTo(max) > 0) {
+            throw InvalidPayloadException.outOfRange(field, tamed.toPlainString(), allowed);
         }
-        return value.doubleValue();
+        return tamed.doubleValue();
     }
 
     private static double atLeastZero(String field, BigDecimal value) throws InvalidPayloadException {
-        if (value.signum() < 0) {
-            throw InvalidPayloadException.outOfRange(field, value.toPlainString(), ">= 0");
+        BigDecimal tamed = tame(field, value);
+        if (tamed.signum() < 0) {
+            throw InvalidPayloadException.outOfRange(field, tamed.toPlainString(), ">= 0");
         }
-        return value.doubleValue();
+        return tamed.doubleValue();
     }
 }

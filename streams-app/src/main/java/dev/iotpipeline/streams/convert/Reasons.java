@@ -22,6 +22,10 @@ public final class Reasons {
     public static final String UNKNOWN_FORMAT = "unknown-format";
     /** A canonical record on a canonical topic that cannot be decoded. */
     public static final String UNDECODABLE_CANONICAL = "undecodable-canonical";
+    /** A converter failed in a way it did not report as {@link InvalidPayloadException} (a converter bug). */
+    public static final String CONVERSION_ERROR = "conversion-error";
+    /** Any other per-record failure, caught by the topology's backstop handler. */
+    public static final String PROCESSING_ERROR = "processing-error";
     /** A record larger than a batch may be. */
     public static final String RECORD_TOO_LARGE = "record-too-large";
 
@@ -44,6 +48,11 @@ public final class Reasons {
     /** {@code invalid-field:<payload field>}: present but of the wrong type or form. */
     public static String invalidField(String field) {
         return "invalid-field:" + field;
+    }
+
+    /** {@code invalid-header:<header>}: a header the bridge writes has a value it never writes. */
+    public static String invalidHeader(String header) {
+        return "invalid-header:" + header;
     }
 
     /** {@code missing-header:<header>}: the raw record lacks a header the bridge always writes. */

@@ -12,6 +12,7 @@ public final class DeadLetters {
 
     /** Stage names in {@link DeadLetterHeaders#STAGE}. */
     public static final String STAGE_CONVERT = "convert";
+    public static final String STAGE_DEDUP = "dedup";
     public static final String STAGE_BATCH = "batch";
     public static final String STAGE_SHADOW = "shadow";
 
@@ -20,18 +21,29 @@ public final class DeadLetters {
     private DeadLetters() {
     }
 
+    /** Where a dead letter was read. */
+    public record Source(String topic, int partition, long offset) {
+    }
+
     public static Headers headers(Headers original, String reason, String message, String stage,
                                   Optional<RecordMetadata> source, String sourceFormat, long nowMillis) {
+        return headers(original, reason, message, stage,
+                source.map(m -> new Source(m.topic(), m.partition(), m.offset())).orElse(null), sourceFormat, nowMillis);
+    }
+
+    /** @param source where the record was read; null if unknown */
+    public static Headers headers(Headers original, String reason, String message, String stage, Source source,
+                                  String sourceFormat, long nowMillis) {
         RecordHeaders headers = new RecordHeaders(original.toArray());
         put(headers, DeadLetterHeaders.REASON, reason);
         put(headers, DeadLetterHeaders.MESSAGE, message.length() > MAX_MESSAGE_CHARS
                 ? message.substring(0, MAX_MESSAGE_CHARS) + "..." : message);
         put(headers, DeadLetterHeaders.STAGE, stage);
-        source.ifPresent(metadata -> {
-            put(headers, DeadLetterHeaders.SOURCE_TOPIC, metadata.topic());
-            put(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(metadata.partition()));
-            put(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(metadata.offset()));
-        });
+        if (source != null) {
+            put(headers, DeadLetterHeaders.SOURCE_TOPIC, source.topic());
+            put(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(source.partition()));
+            put(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(source.offset()));
+        }
         if (sourceFormat != null) {
             put(headers, DeadLetterHeaders.SOURCE_FORMAT, sourceFormat);
         }

@@ -1,5 +1,6 @@
 package dev.iotpipeline.streams.metrics;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -8,13 +9,18 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * {@code /health/live} (200 unless the instance failed or stopped), {@code /health/ready} (200
- * while running or rebalancing) and {@code /metrics} (Prometheus text format).
+ * while running or rebalancing and not paused by an outage; the JSON body names the cause) and
+ * {@code /metrics} (Prometheus text format).
  */
 public final class HealthServer implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
 
@@ -22,7 +28,12 @@ public final class HealthServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static HealthServer start(String host, int port, KafkaStreams streams, PrometheusMeterRegistry meters) {
+    /**
+     * @param notReadyCause why the instance cannot process although Kafka Streams runs (a paused
+     *     outage), if it cannot
+     */
+    public static HealthServer start(String host, int port, KafkaStreams streams, Supplier<Optional<String>> notReadyCause,
+                                     PrometheusMeterRegistry meters) {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 0);
@@ -40,7 +51,11 @@ public final class HealthServer implements AutoCloseable {
         });
         server.createContext("/health/ready", exchange -> {
             KafkaStreams.State state = streams.state();
-            respond(exchange, state.isRunningOrRebalancing() ? 200 : 503, "{\"state\":\"" + state + "\"}", "application/json");
+            Optional<String> cause = notReadyCause.get();
+            String body = cause.isPresent()
+                    ? JSON.createObjectNode().put("state", state.name()).put("ready", false).put("cause", cause.get()).toString()
+                    : JSON.createObjectNode().put("state", state.name()).put("ready", state.isRunningOrRebalancing()).toString();
+            respond(exchange, state.isRunningOrRebalancing() && cause.isEmpty() ? 200 : 503, body, "application/json");
         });
         server.createContext("/metrics", exchange -> respond(exchange, 200, meters.scrape(),
                 "text/plain; version=0.0.4; charset=utf-8"));

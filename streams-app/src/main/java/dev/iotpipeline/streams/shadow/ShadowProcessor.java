@@ -6,6 +6,7 @@ import dev.iotpipeline.schemas.shadow.ShadowState;
 import dev.iotpipeline.streams.convert.Reasons;
 import dev.iotpipeline.streams.deadletter.DeadLetters;
 import dev.iotpipeline.streams.metrics.StreamsMetrics;
+import dev.iotpipeline.streams.outage.RegistryOutage;
 import java.time.Instant;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -53,6 +54,10 @@ public final class ShadowProcessor implements Processor<String, byte[], String, 
             update = deserializer.deserialize(context.recordMetadata().map(m -> m.topic()).orElse(""), record.headers(),
                     record.value());
         } catch (RuntimeException e) {
+            if (RegistryOutage.isCauseOf(e)) {
+                // The update is fine; the registry is not. Fail the thread so the update is read again later.
+                throw e;
+            }
             deadLetter(record, "cannot decode the shadow state: " + e.getMessage());
             return;
         }

@@ -6,6 +6,7 @@ import dev.iotpipeline.streams.convert.FormatConverter;
 import dev.iotpipeline.streams.convert.InvalidPayloadException;
 import dev.iotpipeline.streams.convert.RawReading;
 import dev.iotpipeline.streams.convert.Reasons;
+import dev.iotpipeline.streams.convert.TextFields;
 import dev.iotpipeline.streams.deadletter.DeadLetters;
 import dev.iotpipeline.streams.metrics.StreamsMetrics;
 import java.time.Instant;
@@ -50,20 +51,37 @@ final class ConversionProcessor implements Processor<byte[], byte[], Object, Obj
         String sourceFormat = null;
         try {
             String deviceId = required(headers, TelemetryHeaders.DEVICE_ID);
+            if (!TextFields.isDeviceId(deviceId)) {
+                throw new InvalidPayloadException(Reasons.invalidHeader(TelemetryHeaders.DEVICE_ID),
+                        "the device id header is not 1.." + TextFields.MAX_DEVICE_ID + " of [A-Za-z0-9._-]");
+            }
             String deviceType = required(headers, TelemetryHeaders.DEVICE_TYPE);
             String version = required(headers, TelemetryHeaders.FORMAT_VERSION);
             sourceFormat = deviceType + "/" + version;
-            metrics.rawRecord(sourceFormat);
-            FormatConverter converter = converters.find(deviceType, version).orElseThrow(() -> new InvalidPayloadException(
-                    Reasons.UNKNOWN_FORMAT, "no converter for device type '" + deviceType + "' format version '"
-                    + version + "'; known: " + converters.formats()));
+            Optional<FormatConverter> converter = converters.find(deviceType, version);
+            // Only known formats become metric tags, so hostile headers cannot grow the metrics without bound.
+            metrics.rawRecord(converter.isPresent() ? sourceFormat : Reasons.UNKNOWN_FORMAT);
+            if (converter.isEmpty()) {
+                throw new InvalidPayloadException(Reasons.UNKNOWN_FORMAT, "no converter for device type '" + deviceType
+                        + "' format version '" + version + "'; known: " + converters.formats());
+            }
             if (record.value() == null) {
                 throw new InvalidPayloadException(Reasons.BAD_LENGTH, "the record has no payload");
             }
-            SpecificRecord canonical = converter.convert(new RawReading(record.value(), deviceId, receiveTime(record)));
+            SpecificRecord canonical = convert(converter.get(), new RawReading(record.value(), deviceId, receiveTime(record)));
             context.forward(new Record<Object, Object>(deviceId, canonical, record.timestamp(), headers), CANONICAL);
         } catch (InvalidPayloadException e) {
             deadLetter(record, e.reason(), e.getMessage(), sourceFormat);
+        }
+    }
+
+    /** A converter that fails otherwise than with {@link InvalidPayloadException} has a bug; the record still must not stop the app. */
+    private static SpecificRecord convert(FormatConverter converter, RawReading reading) throws InvalidPayloadException {
+        try {
+            return converter.convert(reading);
+        } catch (RuntimeException | StackOverflowError e) {
+            LOG.warn("Converter {} failed on a {} byte payload", converter.getClass().getName(), reading.payload().length, e);
+            throw new InvalidPayloadException(Reasons.CONVERSION_ERROR, converter.getClass().getSimpleName() + " failed: " + e);
         }
     }
 

@@ -1,9 +1,14 @@
 package dev.iotpipeline.streams.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.iotpipeline.registry.client.CompatibilityResult;
 import dev.iotpipeline.registry.client.InMemorySchemaRegistryClient;
+import dev.iotpipeline.registry.client.RegisteredSchema;
+import dev.iotpipeline.registry.client.RegistryUnavailableException;
+import dev.iotpipeline.registry.client.SchemaRegistryClient;
 import dev.iotpipeline.registry.serde.ConfluentAvroDeserializer;
 import dev.iotpipeline.registry.serde.ConfluentAvroSerializer;
 import dev.iotpipeline.schemas.batch.BatchCloseReason;
@@ -12,6 +17,7 @@ import dev.iotpipeline.schemas.batch.EnvReadingBatch;
 import dev.iotpipeline.schemas.batch.PositionBatch;
 import dev.iotpipeline.schemas.canonical.EnvReading;
 import dev.iotpipeline.schemas.canonical.Position;
+import dev.iotpipeline.schemas.compat.CompatibilityMode;
 import dev.iotpipeline.schemas.contract.DeadLetterHeaders;
 import dev.iotpipeline.schemas.contract.MeasurementFamily;
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;
@@ -20,8 +26,13 @@ import dev.iotpipeline.streams.batch.BatchPolicy;
 import dev.iotpipeline.streams.batch.Family;
 import dev.iotpipeline.streams.batch.OpenBatch;
 import dev.iotpipeline.streams.convert.ConverterRegistry;
+import dev.iotpipeline.streams.convert.FormatConverter;
+import dev.iotpipeline.streams.convert.RawReading;
+import dev.iotpipeline.streams.convert.env.EnvSensorV1JsonConverter;
+import dev.iotpipeline.streams.deadletter.DeadLetterExceptionHandler;
 import dev.iotpipeline.streams.dedup.DeduplicationProcessor;
 import dev.iotpipeline.streams.metrics.StreamsMetrics;
+import dev.iotpipeline.streams.outage.RegistryOutage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,6 +40,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
+import java.util.function.Function;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -53,6 +67,7 @@ class TelemetryTopologyTest {
     Path stateDir;
 
     private final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
+    private final FlakyRegistry flakyRegistry = new FlakyRegistry(registry);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> envRaw;
@@ -64,12 +79,18 @@ class TelemetryTopologyTest {
     private TestOutputTopic<byte[], byte[]> deadLetters;
 
     private void start(BatchPolicy policy) {
+        start(policy, ConverterRegistry.builtIn());
+    }
+
+    private void start(BatchPolicy policy, List<FormatConverter> converters) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(TelemetryTopology.build(TopologySettings.defaults(), registry, policy,
-                new ConverterRegistry(ConverterRegistry.builtIn()), new StreamsMetrics(meters)), props, START);
+        StreamsMetrics metrics = new StreamsMetrics(meters);
+        props.putAll(DeadLetterExceptionHandler.properties(Topics.DEAD_LETTER, metrics));
+        driver = new TopologyTestDriver(TelemetryTopology.build(TopologySettings.defaults(), flakyRegistry, policy,
+                new ConverterRegistry(converters), metrics), props, START);
         envRaw = driver.createInputTopic(Topics.RAW_ENV_SENSOR, new ByteArraySerializer(), new ByteArraySerializer());
         gpsRaw = driver.createInputTopic(Topics.RAW_GPS_TRACKER, new ByteArraySerializer(), new ByteArraySerializer());
         envCanonical = driver.createOutputTopic(MeasurementFamily.ENV_READING.canonicalTopic(), new StringDeserializer(),
@@ -252,6 +273,171 @@ class TelemetryTopologyTest {
         BatchPolicy policy = BatchPolicy.defaults().forTopicLimit(1024 * 1024);
         assertThat(policy.maxBytes()).isLessThan(1024 * 1024).isGreaterThan(1000 * 1024);
         assertThat(BatchPolicy.defaults().forTopicLimit(64L * 1024 * 1024)).isEqualTo(BatchPolicy.defaults());
+    }
+
+    @Test
+    void oneReadingWithATimeBeyondInstantIsDeadLetteredAndTheFleetKeepsFlowing() {
+        start(new BatchPolicy(2, BatchPolicy.DEFAULT_MAX_BYTES, Duration.ofMinutes(1)));
+        String hostile = "{\"id\":\"env-0002\",\"ts\":9223372036854775807,\"t\":215,\"h\":41}";
+
+        envRaw.pipeInput(envV1("env-0001", 1763933600));
+        envRaw.pipeInput(raw("env-0002", "env-sensor", "v1", hostile));
+        envRaw.pipeInput(envV1("env-0003", 1763933600));
+
+        assertThat(envCanonical.readValuesToList()).extracting(EnvReading::getDeviceId).containsExactly("env-0001", "env-0003");
+        var deadLetter = deadLetters.readRecord();
+        assertThat(new String(deadLetter.value(), StandardCharsets.UTF_8)).isEqualTo(hostile);
+        assertThat(header(deadLetter.headers(), DeadLetterHeaders.REASON)).isEqualTo("out-of-range:event_time");
+        assertThat(header(deadLetter.headers(), DeadLetterHeaders.STAGE)).isEqualTo("convert");
+        assertThat(header(deadLetter.headers(), DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("1");
+        assertThat(envBatches.readValue().getRecords()).extracting(EnvReading::getDeviceId).containsExactly("env-0001", "env-0003");
+        assertTrue(deadLetters.isEmpty());
+        assertTrue(envCanonical.isEmpty());
+        assertTrue(envBatches.isEmpty());
+    }
+
+    @Test
+    void hostileRecordsOfEveryClassAreDeadLetteredWithTheirReasonWhileTheGoodOnesAroundThemFlow() {
+        start(BatchPolicy.defaults());
+        String v2 = "{\"device\":{\"id\":\"env-0001\"%s},\"time\":\"%s\",\"readings\":{\"temperature\":"
+                + "{\"value\":%s,\"unit\":\"%s\"},\"humidity\":0.5}%s}";
+        List<TestRecord<byte[], byte[]>> hostile = List.of(
+                raw("env-0001", "env-sensor", "v2", v2.formatted("", "-999999999-01-01T00:00:00Z", "20", "C", "")),
+                raw("env-0001", "env-sensor", "v2", v2.formatted("", "2025-11-23T21:33:20Z", "1e999999999", "F", "")),
+                raw("env-0001", "env-sensor", "v2", v2.formatted("", "2025-11-23T21:33:20Z", "20", "C", ",\"msgId\":\"a\\u0000b\"")),
+                raw("env-0001", "env-sensor", "v2", v2.formatted(",\"fw\":\"" + "9".repeat(3000) + "\"", "2025-11-23T21:33:20Z",
+                        "20", "C", "")),
+                raw("env-0001", "env-sensor", "v1", "{\"id\":\"env-0001\",\"x\":" + "[".repeat(5000) + "]".repeat(5000) + "}"),
+                raw("trk-0017", "gps-tracker", "v1", "trk-0017,1763933600,35.681236,139.767125,1e999999999"),
+                raw("env\u00000001", "env-sensor", "v1", "{\"id\":\"env\\u00000001\",\"ts\":1763933600,\"t\":1,\"h\":1}"));
+        List<String> reasons = List.of("out-of-range:event_time", "out-of-range:temperature_c", "invalid-field:msgId",
+                "invalid-field:device.fw", "malformed-json", "out-of-range:speed_mps", "invalid-header:iot.device.id");
+
+        for (int i = 0; i < hostile.size(); i++) {
+            envRaw.pipeInput(envV1("env-01" + i, 1763933600 + i));
+            (hostile.get(i).value()[0] == 't' ? gpsRaw : envRaw).pipeInput(hostile.get(i));
+        }
+        envRaw.pipeInput(envV1("env-0999", 1763933600));
+
+        assertThat(envCanonical.readValuesToList()).hasSize(hostile.size() + 1);
+        List<TestRecord<byte[], byte[]>> letters = deadLetters.readRecordsToList();
+        assertThat(letters).extracting(r -> header(r.headers(), DeadLetterHeaders.REASON)).containsExactlyElementsOf(reasons);
+        assertThat(letters).extracting(r -> header(r.headers(), DeadLetterHeaders.STAGE)).containsOnly("convert");
+        assertThat(letters).extracting(TestRecord::value).containsExactlyElementsOf(hostile.stream().map(TestRecord::value).toList());
+        assertTrue(deadLetters.isEmpty());
+        assertTrue(positions.isEmpty());
+    }
+
+    @Test
+    void aConverterThatThrowsIsAConversionErrorAndAFailureNoProcessorExpectedIsCaughtByTheBackstop() {
+        start(BatchPolicy.defaults(), List.of(new EnvSensorV1JsonConverter(),
+                new TestConverter("v8", reading -> {
+                    throw new IllegalStateException("converter bug");
+                }),
+                new TestConverter("v9", reading -> BatchInfo.newBuilder().setBatchId("x").setFamily("x").setSourceTopic("x")
+                        .setSourcePartition(0).setSequence(0).setFirstOffset(0).setLastOffset(0).setRecordCount(0)
+                        .setMinEventTime(START).setMaxEventTime(START).setOpenedTime(START).setClosedTime(START)
+                        .setCloseReason(BatchCloseReason.MAX_AGE).build())));
+
+        envRaw.pipeInput(raw("env-0001", "env-sensor", "v8", "{}"));
+        envRaw.pipeInput(raw("env-0001", "env-sensor", "v9", "{}"));
+        envRaw.pipeInput(envV1("env-0001", 1763933600));
+
+        var conversionError = deadLetters.readRecord();
+        assertThat(header(conversionError.headers(), DeadLetterHeaders.REASON)).isEqualTo("conversion-error");
+        assertThat(header(conversionError.headers(), DeadLetterHeaders.MESSAGE)).contains("converter bug");
+        var backstop = deadLetters.readRecord();
+        assertThat(header(backstop.headers(), DeadLetterHeaders.REASON)).isEqualTo("processing-error");
+        assertThat(header(backstop.headers(), DeadLetterHeaders.STAGE)).isEqualTo("dedup");
+        assertThat(header(backstop.headers(), DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("1");
+        assertThat(header(backstop.headers(), TelemetryHeaders.FORMAT_VERSION)).isEqualTo("v9");
+        assertThat(backstop.value()).isEqualTo("{}".getBytes(StandardCharsets.UTF_8));
+        assertThat(meters.get("iot.streams.deadletters").tag("reason", "processing-error").tag("stage", "dedup")
+                .counter().count()).isEqualTo(1);
+        assertThat(envCanonical.readValuesToList()).hasSize(1);
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void anUnreachableRegistryFailsProcessingInsteadOfDeadLetteringGoodReadings() {
+        start(BatchPolicy.defaults());
+        flakyRegistry.down = true;
+
+        assertThatThrownBy(() -> envRaw.pipeInput(envV1("env-0001", 1763933600)))
+                .satisfies(e -> assertThat(RegistryOutage.isCauseOf(e)).as("caused by the outage: " + e).isTrue());
+
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    /** Delegates to the in-memory registry, or fails schema lookups by id as an unreachable one does. */
+    private static final class FlakyRegistry implements SchemaRegistryClient {
+        private final SchemaRegistryClient delegate;
+        volatile boolean down;
+
+        FlakyRegistry(SchemaRegistryClient delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public int register(String subject, Schema schema) {
+            return delegate.register(subject, schema);
+        }
+
+        @Override
+        public RegisteredSchema lookup(String subject, Schema schema) {
+            return delegate.lookup(subject, schema);
+        }
+
+        @Override
+        public Schema schemaById(int id) {
+            if (down) {
+                throw new RegistryUnavailableException("http://127.0.0.1:1", "Connection refused", null);
+            }
+            return delegate.schemaById(id);
+        }
+
+        @Override
+        public RegisteredSchema latest(String subject) {
+            return delegate.latest(subject);
+        }
+
+        @Override
+        public CompatibilityResult testCompatibility(String subject, Schema schema) {
+            return delegate.testCompatibility(subject, schema);
+        }
+
+        @Override
+        public CompatibilityMode compatibility(String subject) {
+            return delegate.compatibility(subject);
+        }
+
+        @Override
+        public void setCompatibility(String subject, CompatibilityMode mode) {
+            delegate.setCompatibility(subject, mode);
+        }
+
+        @Override
+        public void setGlobalCompatibility(CompatibilityMode mode) {
+            delegate.setGlobalCompatibility(mode);
+        }
+
+        @Override
+        public List<String> subjects() {
+            return delegate.subjects();
+        }
+    }
+
+    /** An env-sensor format version whose conversion is given. */
+    private record TestConverter(String version, Function<RawReading, SpecificRecord> conversion) implements FormatConverter {
+        @Override
+        public String deviceType() {
+            return "env-sensor";
+        }
+
+        @Override
+        public SpecificRecord convert(RawReading reading) {
+            return conversion.apply(reading);
+        }
     }
 
     private long serializedSize(EnvReading reading) {

@@ -8,6 +8,7 @@ import dev.iotpipeline.streams.convert.InvalidPayloadException;
 import dev.iotpipeline.streams.convert.JsonPayload;
 import dev.iotpipeline.streams.convert.PhysicalLimits;
 import dev.iotpipeline.streams.convert.RawReading;
+import dev.iotpipeline.streams.convert.TextFields;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -23,7 +24,8 @@ import java.util.Optional;
  */
 public final class EnvSensorV2JsonConverter implements FormatConverter {
 
-    private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
+    /** Longer than any ISO-8601 time with nanoseconds, a nine-digit year and an offset. */
+    private static final int MAX_TIME_CHARS = 64;
 
     @Override
     public String deviceType() {
@@ -45,19 +47,22 @@ public final class EnvSensorV2JsonConverter implements FormatConverter {
         DeviceIds.requireSame(reading.deviceId(), json.requiredText("device.id"));
         long eventTime = PhysicalLimits.eventTime(parseTime(json.requiredText("time")), reading.receiveTime());
         Optional<BigDecimal> voltage = json.optionalNumber("battery.voltage");
+        Optional<String> firmware = json.optionalText("device.fw");
+        Optional<String> messageId = json.optionalText("msgId");
         return EnvReading.newBuilder()
                 .setDeviceId(reading.deviceId())
                 .setEventTime(Instant.ofEpochMilli(eventTime))
                 .setIngestTime(reading.receiveTime())
                 .setSourceFormat(sourceFormat())
-                .setFirmware(json.optionalText("device.fw").orElse(null))
+                .setFirmware(firmware.isPresent() ? TextFields.firmware("device.fw", firmware.get()) : null)
                 .setTemperatureC(PhysicalLimits.temperatureC(celsius(json)))
-                .setHumidityPct(PhysicalLimits.humidityPct(json.requiredNumber("readings.humidity").multiply(HUNDRED)))
+                .setHumidityPct(PhysicalLimits.humidityPct(
+                        PhysicalLimits.fractionToPercent("humidity_pct", json.requiredNumber("readings.humidity"))))
                 .setBatteryPct(null)
                 .setBatteryV(voltage.isPresent() ? PhysicalLimits.batteryV(voltage.get()) : null)
                 .setSensorFault(false)
                 .setLowBattery(null)
-                .setMessageId(json.optionalText("msgId").orElseGet(() -> DeviceIds.derivedMessageId(eventTime)))
+                .setMessageId(messageId.isPresent() ? TextFields.messageId("msgId", messageId.get()) : DeviceIds.derivedMessageId(eventTime))
                 .build();
     }
 
@@ -74,6 +79,10 @@ public final class EnvSensorV2JsonConverter implements FormatConverter {
 
     /** ISO-8601 with an offset (a time without one is ambiguous), truncated to milliseconds. */
     private static Instant parseTime(String text) throws InvalidPayloadException {
+        if (text.length() > MAX_TIME_CHARS) {
+            throw InvalidPayloadException.invalid("time", "expected ISO-8601 with a UTC offset, got " + text.length()
+                    + " characters");
+        }
         try {
             return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant()
                     .truncatedTo(ChronoUnit.MILLIS);

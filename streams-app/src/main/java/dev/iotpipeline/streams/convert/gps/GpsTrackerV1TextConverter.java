@@ -22,6 +22,9 @@ import java.time.Instant;
  */
 public final class GpsTrackerV1TextConverter implements FormatConverter {
 
+    /** Longest numeric field: far more digits than any coordinate or speed needs, few enough to parse in bounded time. */
+    private static final int MAX_FIELD_CHARS = 64;
+
     @Override
     public String deviceType() {
         return DeviceTypes.GPS_TRACKER;
@@ -40,11 +43,7 @@ public final class GpsTrackerV1TextConverter implements FormatConverter {
                     "expected 5 or 6 comma-separated fields, got " + fields.length);
         }
         DeviceIds.requireSame(reading.deviceId(), fields[0].strip());
-        long seconds = number(fields[1], "event time").longValue();
-        if (number(fields[1], "event time").scale() > 0 || seconds < 0) {
-            throw new InvalidPayloadException(Reasons.MALFORMED_TEXT, "event time must be whole epoch seconds: " + fields[1]);
-        }
-        long eventTime = PhysicalLimits.eventTime(Instant.ofEpochSecond(seconds), reading.receiveTime());
+        long eventTime = PhysicalLimits.eventTimeOfEpochSeconds(epochSeconds(fields[1]), reading.receiveTime());
         return Position.newBuilder()
                 .setDeviceId(reading.deviceId())
                 .setEventTime(Instant.ofEpochMilli(eventTime))
@@ -59,7 +58,24 @@ public final class GpsTrackerV1TextConverter implements FormatConverter {
                 .build();
     }
 
+    private static long epochSeconds(String field) throws InvalidPayloadException {
+        BigDecimal time = number(field, "event time");
+        if (time.scale() > 0 || time.signum() < 0) {
+            throw new InvalidPayloadException(Reasons.MALFORMED_TEXT, "event time must be whole epoch seconds: " + field);
+        }
+        try {
+            return time.longValueExact();
+        } catch (ArithmeticException e) {
+            throw new InvalidPayloadException(Reasons.outOfRange("event_time"), "event time " + field.strip()
+                    + " epoch seconds is beyond any date");
+        }
+    }
+
     private static BigDecimal number(String field, String name) throws InvalidPayloadException {
+        if (field.length() > MAX_FIELD_CHARS) {
+            throw new InvalidPayloadException(Reasons.MALFORMED_TEXT, name + " has " + field.length()
+                    + " characters, more than " + MAX_FIELD_CHARS);
+        }
         try {
             return new BigDecimal(field.strip());
         } catch (NumberFormatException e) {
