@@ -1,20 +1,22 @@
 package dev.iotpipeline.bridge;
 
-import dev.iotpipeline.bridge.auth.DeviceRegistry;
-import dev.iotpipeline.bridge.config.BridgeConfig;
-import dev.iotpipeline.bridge.fanout.FanOut;
-import dev.iotpipeline.bridge.http.HttpIngest;
-import dev.iotpipeline.bridge.kafka.DeviceRateLimiter;
-import dev.iotpipeline.bridge.kafka.InflightBudget;
-import dev.iotpipeline.bridge.kafka.KafkaReadiness;
-import dev.iotpipeline.bridge.kafka.RawPublisher;
-import dev.iotpipeline.bridge.metrics.BridgeMetrics;
-import dev.iotpipeline.bridge.mqtt.MqttIngest;
-import dev.iotpipeline.bridge.mqtt.MqttLimits;
-import dev.iotpipeline.bridge.routing.TopicRouter;
-import dev.iotpipeline.bridge.tls.TlsSettings;
+import dev.iotpipeline.bridge.delivery.DeliveryLoop;
+import dev.iotpipeline.bridge.ingest.auth.DeviceRegistry;
+import dev.iotpipeline.bridge.ingest.http.HttpIngest;
+import dev.iotpipeline.bridge.ingest.kafka.DeviceRateLimiter;
+import dev.iotpipeline.bridge.ingest.kafka.InflightBudget;
+import dev.iotpipeline.bridge.ingest.kafka.KafkaReadiness;
+import dev.iotpipeline.bridge.ingest.kafka.RawPublisher;
+import dev.iotpipeline.bridge.ingest.kafka.ShadowReports;
+import dev.iotpipeline.bridge.ingest.metrics.BridgeMetrics;
+import dev.iotpipeline.bridge.ingest.mqtt.MqttIngest;
+import dev.iotpipeline.bridge.ingest.mqtt.MqttLimits;
+import dev.iotpipeline.bridge.ingest.routing.TopicRouter;
+import dev.iotpipeline.bridge.ingest.tls.TlsSettings;
+import dev.iotpipeline.bridge.link.Deliveries;
 import dev.iotpipeline.registry.client.RegistryClientConfig;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
+import dev.iotpipeline.registry.client.SchemaRegistryClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -30,8 +32,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running bridge: MQTT (TCP, TLS, WebSocket) and HTTP(S) listeners in front of the Kafka
- * producer. Stateless: several instances can run behind one load balancer.
+ * A running bridge: the ingest room (MQTT over TCP, TLS and WebSocket, HTTP(S), in front of the
+ * Kafka producer) and, with a schema registry, the delivery room (commands and shadows from Kafka
+ * to the connected devices), joined only by {@link Deliveries}. Stateless: several instances can
+ * run behind one load balancer.
  */
 public final class IngestBridge implements AutoCloseable {
 
@@ -42,7 +46,7 @@ public final class IngestBridge implements AutoCloseable {
     private final RawPublisher publisher;
     private final KafkaReadiness readiness;
     private final PrometheusMeterRegistry meters;
-    private final FanOut fanOut;
+    private final DeliveryLoop delivery;
     private MqttServer mqtt;
     private MqttServer relay;
     private MqttServer mqttTls;
@@ -50,9 +54,9 @@ public final class IngestBridge implements AutoCloseable {
     private HttpServer https;
 
     private IngestBridge(Vertx vertx, RawPublisher publisher, KafkaReadiness readiness, PrometheusMeterRegistry meters,
-                         FanOut fanOut) {
+                         DeliveryLoop delivery) {
         this.vertx = vertx;
-        this.fanOut = fanOut;
+        this.delivery = delivery;
         this.publisher = publisher;
         this.readiness = readiness;
         this.meters = meters;
@@ -60,24 +64,25 @@ public final class IngestBridge implements AutoCloseable {
 
     /** Starts every listener; returns once they listen (ports of 0 are resolved, see the accessors). */
     public static IngestBridge start(BridgeConfig config) {
-        Optional<TlsSettings> tls = TlsSettings.from(config);
-        MqttLimits limits = MqttLimits.from(config);
+        Optional<TlsSettings> tls = config.tls().map(TlsSettings::from);
+        BridgeConfig.Limits limits = config.limits();
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        BridgeMetrics metrics = new BridgeMetrics(meters);
-        DeviceRegistry devices = new DeviceRegistry(config.devicesFile());
-        TopicRouter router = TopicRouter.load(config.rulesFile());
-        InflightBudget budget = new InflightBudget(config.longValue(BridgeConfig.MAX_INFLIGHT_BYTES));
-        metrics.inflightBytes(budget::used);
-        RawPublisher publisher = new RawPublisher(config.producerConfig(), config.get(BridgeConfig.INSTANCE_ID), budget,
-                new DeviceRateLimiter(config.intValue(BridgeConfig.MAX_MESSAGES_PER_SECOND)));
+        InflightBudget budget = new InflightBudget(limits.maxInflightBytes());
+        RawPublisher publisher = new RawPublisher(config.producerConfig(), config.instanceId(), budget,
+                new DeviceRateLimiter(limits.maxMessagesPerSecondPerDevice()));
         KafkaReadiness readiness = new KafkaReadiness(config.producerConfig());
-        FanOut fanOut = config.get(BridgeConfig.SCHEMA_REGISTRY_URL).isBlank() ? null
-                : new FanOut(config.get(BridgeConfig.INSTANCE_ID), config.consumerConfig(),
-                        new RestSchemaRegistryClient(RegistryClientConfig.fromMap(config.registryConfig())), publisher,
-                        config.intValue(BridgeConfig.COMMANDS_RATE), meters);
-        IngestBridge bridge = new IngestBridge(Vertx.vertx(), publisher, readiness, meters, fanOut);
+        Optional<BridgeConfig.Delivery> deliverySettings = config.delivery();
+        SchemaRegistryClient registry = deliverySettings
+                .map(d -> (SchemaRegistryClient) new RestSchemaRegistryClient(RegistryClientConfig.fromMap(d.registryConfig())))
+                .orElse(null);
+        DeliveryLoop delivery = deliverySettings.map(d -> new DeliveryLoop(config.instanceId(), config.consumerConfig(),
+                config.producerConfig(), registry, d.ratePerSecond(), meters)).orElse(null);
+        IngestBridge bridge = new IngestBridge(Vertx.vertx(), publisher, readiness, meters, delivery);
         try {
-            bridge.listen(config, tls, limits, devices, router, metrics);
+            BridgeMetrics metrics = new BridgeMetrics(meters);
+            metrics.inflightBytes(budget::used);
+            bridge.listen(config, tls, MqttLimits.from(config.mqtt(), limits), new DeviceRegistry(config.devicesFile()),
+                    TopicRouter.load(config.rulesFile()), metrics, registry == null ? null : new ShadowReports(publisher, registry));
             return bridge;
         } catch (RuntimeException e) {
             bridge.close();
@@ -86,25 +91,26 @@ public final class IngestBridge implements AutoCloseable {
     }
 
     private void listen(BridgeConfig config, Optional<TlsSettings> tls, MqttLimits limits, DeviceRegistry devices,
-                        TopicRouter router, BridgeMetrics metrics) {
-        MqttIngest mqttIngest = new MqttIngest(vertx, devices, router, publisher, metrics, limits, fanOut);
-        String mqttHost = config.get(BridgeConfig.MQTT_HOST);
-        String httpHost = config.get(BridgeConfig.HTTP_HOST);
-        mqtt = await(mqttIngest.listen(mqttHost, config.intValue(BridgeConfig.MQTT_PORT)), "MQTT", config.intValue(BridgeConfig.MQTT_PORT));
+                        TopicRouter router, BridgeMetrics metrics, ShadowReports reports) {
+        Deliveries deliveries = delivery == null ? Deliveries.NONE : delivery;
+        BridgeConfig.Mqtt mqttSettings = config.mqtt();
+        BridgeConfig.Http httpSettings = config.http();
+        MqttIngest mqttIngest = new MqttIngest(vertx, devices, router, publisher, metrics, limits, deliveries, reports);
+        mqtt = await(mqttIngest.listen(mqttSettings.host(), mqttSettings.port()), "MQTT", mqttSettings.port());
         relay = await(mqttIngest.listenForRelay(), "MQTT WebSocket relay", 0);
         HttpIngest httpIngest = new HttpIngest(vertx, devices, router, publisher, metrics, meters, limits.maxPayloadBytes(),
-                relay::actualPort, readiness::ready, fanOut);
-        http = await(httpIngest.listen(httpHost, config.intValue(BridgeConfig.HTTP_PORT)), "HTTP", config.intValue(BridgeConfig.HTTP_PORT));
+                relay::actualPort, readiness::ready, deliveries);
+        http = await(httpIngest.listen(httpSettings.host(), httpSettings.port()), "HTTP", httpSettings.port());
         if (tls.isPresent()) {
-            mqttTls = await(mqttIngest.listenTls(mqttHost, config.intValue(BridgeConfig.MQTT_TLS_PORT), tls.get()), "MQTT over TLS",
-                    config.intValue(BridgeConfig.MQTT_TLS_PORT));
-            https = await(httpIngest.listenTls(httpHost, config.intValue(BridgeConfig.HTTPS_PORT), tls.get()), "HTTPS",
-                    config.intValue(BridgeConfig.HTTPS_PORT));
+            mqttTls = await(mqttIngest.listenTls(mqttSettings.host(), mqttSettings.tlsPort(), tls.get()), "MQTT over TLS",
+                    mqttSettings.tlsPort());
+            https = await(httpIngest.listenTls(httpSettings.host(), httpSettings.httpsPort(), tls.get()), "HTTPS",
+                    httpSettings.httpsPort());
         }
-        LOG.info("Ingest bridge {} listening: MQTT {}, HTTP {} (WebSocket /mqtt){}", config.get(BridgeConfig.INSTANCE_ID),
+        LOG.info("Ingest bridge {} listening: MQTT {}, HTTP {} (WebSocket /mqtt){}; commands and shadows {}", config.instanceId(),
                 mqtt.actualPort(), http.actualPort(), tls.isPresent()
                         ? ", MQTT over TLS " + mqttTls.actualPort() + ", HTTPS " + https.actualPort() + " (client certificates: "
-                        + tls.get().clientAuth().name().toLowerCase() + ")" : ", TLS off");
+                        + tls.get().clientAuth().name().toLowerCase() + ")" : ", TLS off", delivery == null ? "off" : "on");
     }
 
     private <T> T await(Future<T> listening, String what, int port) {
@@ -154,8 +160,8 @@ public final class IngestBridge implements AutoCloseable {
                 closeQuietly(closing);
             }
         }
-        if (fanOut != null) {
-            fanOut.close();
+        if (delivery != null) {
+            delivery.close();
         }
         publisher.close();
         readiness.close();

@@ -1,8 +1,7 @@
 package dev.iotpipeline.bridge;
 
-import dev.iotpipeline.bridge.auth.DevicesCommand;
-import dev.iotpipeline.bridge.config.BridgeConfig;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -18,7 +17,7 @@ public final class IngestBridgeMain {
 
     public static void main(String[] args) throws InterruptedException {
         if (args.length > 0 && args[0].equals("devices")) {
-            System.exit(new CommandLine(new DevicesCommand()).execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+            System.exit(new CommandLine(new DevicesCommand()).execute(Arrays.copyOfRange(args, 1, args.length)));
         }
         Path file = args.length > 0 ? Path.of(args[0]) : null;
         IngestBridge bridge = IngestBridge.start(BridgeConfig.load(file, System.getenv(), Map.of()));

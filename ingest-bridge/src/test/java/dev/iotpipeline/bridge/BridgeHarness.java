@@ -1,9 +1,5 @@
 package dev.iotpipeline.bridge;
 
-import dev.iotpipeline.bridge.auth.Device;
-import dev.iotpipeline.bridge.auth.DeviceRegistry;
-import dev.iotpipeline.bridge.auth.PasswordHash;
-import dev.iotpipeline.bridge.config.BridgeConfig;
 import dev.iotpipeline.testing.KafkaFixture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,14 +28,14 @@ final class BridgeHarness implements AutoCloseable {
 
     final KafkaFixture kafka;
     final Path dir;
-    final DeviceRegistry devices;
+    final DeviceProvisioning devices;
     final TestCertificates certificates;
     final IngestBridge bridge;
 
     BridgeHarness(KafkaFixture kafka, Path dir, Map<String, String> overrides) throws Exception {
         this.kafka = kafka;
         this.dir = dir;
-        this.devices = new DeviceRegistry(dir.resolve("devices.json"));
+        this.devices = new DeviceProvisioning(dir.resolve("devices.json"));
         this.certificates = new TestCertificates();
         certificates.writeServerPem(dir);
         Map<String, String> config = new HashMap<>();
@@ -61,11 +57,12 @@ final class BridgeHarness implements AutoCloseable {
 
     /** Provisions an enabled device with {@link #SECRET} (few PBKDF2 iterations: tests only). */
     void provision(String id, String type) throws IOException {
-        devices.put(new Device(id, type, PasswordHash.hash(SECRET, 1_000), true));
+        devices.put(id, type, SECRET, 1_000);
     }
 
     void disable(String id, String type) throws IOException {
-        devices.put(new Device(id, type, PasswordHash.hash(SECRET, 1_000), false));
+        devices.put(id, type, SECRET, 1_000);
+        devices.disable(id);
     }
 
     String tcp() {

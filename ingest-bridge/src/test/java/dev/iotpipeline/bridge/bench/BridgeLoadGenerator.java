@@ -1,10 +1,10 @@
 package dev.iotpipeline.bridge.bench;
 
+import dev.iotpipeline.bridge.BridgeConfig;
 import dev.iotpipeline.bridge.IngestBridge;
-import dev.iotpipeline.bridge.auth.Device;
-import dev.iotpipeline.bridge.auth.DeviceRegistry;
-import dev.iotpipeline.bridge.auth.PasswordHash;
-import dev.iotpipeline.bridge.config.BridgeConfig;
+import dev.iotpipeline.bridge.ingest.auth.Device;
+import dev.iotpipeline.bridge.ingest.auth.DeviceRegistry;
+import dev.iotpipeline.bridge.ingest.auth.PasswordHash;
 import dev.iotpipeline.embedded.KraftBroker;
 import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.schemas.contract.Topics;

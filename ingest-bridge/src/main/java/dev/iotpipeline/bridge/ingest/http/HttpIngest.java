@@ -1,0 +1,268 @@
+package dev.iotpipeline.bridge.ingest.http;
+
+import dev.iotpipeline.bridge.ingest.auth.Device;
+import dev.iotpipeline.bridge.ingest.auth.DeviceRegistry;
+import dev.iotpipeline.bridge.ingest.kafka.RawPublisher;
+import dev.iotpipeline.bridge.ingest.metrics.BridgeMetrics;
+import dev.iotpipeline.bridge.ingest.routing.Route;
+import dev.iotpipeline.bridge.ingest.routing.TopicRouter;
+import dev.iotpipeline.bridge.ingest.tls.TlsSettings;
+import dev.iotpipeline.bridge.link.Deliveries;
+import dev.iotpipeline.schemas.contract.TelemetryHeaders;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP listener: {@code POST /v1/telemetry/{deviceType}/{deviceId}/{version}} (answered 200
+ * only after Kafka has the record), MQTT over WebSocket at {@code /mqtt} (relayed to the MQTT
+ * listener), health, Prometheus metrics and the OpenAPI description.
+ */
+public final class HttpIngest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpIngest.class);
+    private static final Set<String> MEDIA_TYPES = Set.of("application/json", "text/plain", "text/csv",
+            "application/octet-stream");
+    private static final int RETRY_AFTER_SECONDS = 5;
+    private static final String OPENAPI = readOpenApi();
+
+    private final Vertx vertx;
+    private final DeviceRegistry devices;
+    private final TopicRouter router;
+    private final RawPublisher publisher;
+    private final BridgeMetrics metrics;
+    private final PrometheusMeterRegistry prometheus;
+    private final int maxPayloadBytes;
+    private final IntSupplier relayPort;
+    private final BooleanSupplier kafkaReady;
+    private final NetClient relay;
+    private final Router routes;
+    private final Deliveries deliveries;
+
+    /**
+     * @param relayPort port of the loopback MQTT listener that takes relayed WebSocket connections
+     * @param kafkaReady whether Kafka is reachable, for {@code /health/ready}
+     * @param deliveries pending commands and shadow deltas for the telemetry response
+     */
+    public HttpIngest(Vertx vertx, DeviceRegistry devices, TopicRouter router, RawPublisher publisher, BridgeMetrics metrics,
+                      PrometheusMeterRegistry prometheus, int maxPayloadBytes, IntSupplier relayPort, BooleanSupplier kafkaReady,
+                      Deliveries deliveries) {
+        this.vertx = vertx;
+        this.devices = devices;
+        this.router = router;
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.prometheus = prometheus;
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.relayPort = relayPort;
+        this.kafkaReady = kafkaReady;
+        this.deliveries = deliveries;
+        this.relay = vertx.createNetClient();
+        this.routes = routes();
+    }
+
+    /** The plain HTTP listener. */
+    public Future<HttpServer> listen(String host, int port) {
+        return listen(new HttpServerOptions().setHost(host).setPort(port));
+    }
+
+    /** The HTTPS listener (secure WebSocket at {@code /mqtt}). */
+    public Future<HttpServer> listenTls(String host, int port, TlsSettings tls) {
+        return listen(tls.apply(new HttpServerOptions().setHost(host).setPort(port)));
+    }
+
+    private Future<HttpServer> listen(HttpServerOptions options) {
+        options.setWebSocketSubProtocols(List.of("mqtt", "mqttv3.1"));
+        return vertx.createHttpServer(options).requestHandler(routes).webSocketHandler(this::mqttOverWebSocket).listen();
+    }
+
+    private Router routes() {
+        Router routes = Router.router(vertx);
+        routes.post("/v1/telemetry/:deviceType/:deviceId/:version")
+                .handler(BodyHandler.create(false).setBodyLimit(maxPayloadBytes))
+                .handler(this::telemetry);
+        routes.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+        routes.get("/health/ready").handler(ctx -> {
+            boolean ready = kafkaReady.getAsBoolean();
+            json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "UP" : "DOWN").put("kafka", ready));
+        });
+        routes.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4")
+                .end(prometheus.scrape()));
+        routes.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
+                .end(OPENAPI));
+        routes.errorHandler(413, ctx -> error(ctx, 413, "payload-too-large", "The payload is larger than "
+                + maxPayloadBytes + " bytes"));
+        return routes;
+    }
+
+    /**
+     * Relays an MQTT-over-WebSocket connection to the loopback MQTT listener, with backpressure
+     * both ways; a PROXY protocol header tells that listener the client's real address.
+     */
+    private void mqttOverWebSocket(ServerWebSocket socket) {
+        if (!"/mqtt".equals(socket.path())) {
+            socket.close((short) 1008, "MQTT over WebSocket is served at /mqtt");
+            return;
+        }
+        socket.pause();
+        relay.connect(relayPort.getAsInt(), "127.0.0.1").onSuccess(tcp -> {
+            tcp.write(proxyHeader(socket.remoteAddress(), socket.localAddress()));
+            socket.pipeTo(tcp);
+            tcp.pipeTo(socket);
+            socket.resume();
+        }).onFailure(error -> {
+            LOG.warn("Cannot relay MQTT over WebSocket: {}", error.toString());
+            socket.close((short) 1011, "MQTT listener unavailable");
+        });
+    }
+
+    private static Buffer proxyHeader(SocketAddress client, SocketAddress local) {
+        String family = client.hostAddress().contains(":") ? "TCP6" : "TCP4";
+        return Buffer.buffer("PROXY " + family + " " + client.hostAddress() + " " + local.hostAddress() + " " + client.port() + " "
+                + local.port() + "\r\n");
+    }
+
+    /** The credentials a request presents: bearer token (for the path's device) or basic auth. */
+    private record Credentials(String deviceId, String secret) {
+    }
+
+    private void telemetry(RoutingContext ctx) {
+        Optional<Credentials> credentials = credentials(ctx, ctx.pathParam("deviceId"));
+        if (credentials.isPresent() && devices.needsHashCheck(credentials.get().deviceId(), credentials.get().secret())) {
+            // PBKDF2 is slow by design: on a worker thread; the answer continues on this request's context.
+            vertx.executeBlocking(() -> devices.authenticate(credentials.get().deviceId(), credentials.get().secret()), false)
+                    .onComplete(checked -> telemetry(ctx, checked.succeeded() ? checked.result() : Optional.empty()));
+        } else {
+            telemetry(ctx, credentials.flatMap(c -> devices.authenticate(c.deviceId(), c.secret())));
+        }
+    }
+
+    private void telemetry(RoutingContext ctx, Optional<Device> device) {
+        String type = ctx.pathParam("deviceType");
+        String deviceId = ctx.pathParam("deviceId");
+        String version = ctx.pathParam("version");
+        if (device.isEmpty()) {
+            metrics.securityRefusal("http", "authentication");
+            ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"iot\", Bearer realm=\"iot\"");
+            error(ctx, 401, "not-authenticated", "Send the device's secret as a bearer token, or basic auth as id:secret");
+            return;
+        }
+        if (!device.get().id().equals(deviceId) || !device.get().type().equals(type)) {
+            metrics.securityRefusal("http", "publish");
+            error(ctx, 403, "not-authorized", "Device " + device.get().id() + " (" + device.get().type()
+                    + ") may only post as itself");
+            return;
+        }
+        String contentType = ctx.request().getHeader("Content-Type");
+        String mediaType = contentType == null ? null : contentType.split(";")[0].strip().toLowerCase();
+        if (mediaType != null && !MEDIA_TYPES.contains(mediaType)) {
+            error(ctx, 415, "unsupported-media-type", "Content-Type must be one of " + MEDIA_TYPES + ", got " + contentType);
+            return;
+        }
+        String topic = "dt/" + type + "/" + deviceId + "/" + version;
+        Optional<Route> route = router.route(topic);
+        if (route.isEmpty() || !route.get().deviceId().equals(deviceId)) {
+            error(ctx, 400, "unmatched-topic", "No mapping rule for " + topic);
+            return;
+        }
+        byte[] payload = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        if (payload.length == 0) {
+            error(ctx, 400, "empty-payload", "The request has no body");
+            return;
+        }
+        long received = System.currentTimeMillis();
+        long receivedNanos = System.nanoTime();
+        publisher.publish(new RawPublisher.Received(route.get(), TelemetryHeaders.PROTOCOL_HTTP, ctx.request().path(), null,
+                        null, received, contentType, Map.of()), payload)
+                .whenComplete((metadata, failure) -> ctx.vertx().runOnContext(v -> {
+                    if (failure == null) {
+                        metrics.accepted("http", type, receivedNanos);
+                        JsonObject body = new JsonObject().put("status", "accepted").put("topic", metadata.topic())
+                                .put("partition", metadata.partition()).put("offset", metadata.offset());
+                        if (!deliveries.enabled()) {
+                            json(ctx, 200, body);
+                        } else {
+                            // An HTTP device has no subscription: its pending work rides on the answer.
+                            deliveries.pendingWork(device.get().id(), device.get().type()).whenComplete((work, error) -> ctx.vertx().runOnContext(w -> {
+                                if (work != null) {
+                                    body.mergeIn(new JsonObject(work.toString()));
+                                }
+                                json(ctx, 200, body);
+                            }));
+                        }
+                    } else if (failure instanceof RawPublisher.RateLimitedException) {
+                        ctx.response().putHeader("Retry-After", "1");
+                        error(ctx, 429, "rate-limited", "The device sends faster than its limit; retry later");
+                    } else if (failure instanceof RawPublisher.OverBudgetException) {
+                        ctx.response().putHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+                        error(ctx, 503, "inflight-bytes-exceeded", "The bridge is overloaded; the message was not stored, retry later");
+                    } else {
+                        metrics.kafkaError(failure);
+                        LOG.warn("Kafka did not take a message from {}: {}", deviceId, failure.toString());
+                        ctx.response().putHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+                        error(ctx, 503, "kafka-unavailable", "The message was not stored; retry later");
+                    }
+                }));
+    }
+
+    private static Optional<Credentials> credentials(RoutingContext ctx, String pathDeviceId) {
+        String header = ctx.request().getHeader("Authorization");
+        if (header == null) {
+            return Optional.empty();
+        }
+        if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return Optional.of(new Credentials(pathDeviceId, header.substring(7).strip()));
+        }
+        if (header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            try {
+                String decoded = new String(Base64.getDecoder().decode(header.substring(6).strip()), StandardCharsets.UTF_8);
+                int colon = decoded.indexOf(':');
+                return colon < 0 ? Optional.empty()
+                        : Optional.of(new Credentials(decoded.substring(0, colon), decoded.substring(colon + 1)));
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void error(RoutingContext ctx, int status, String reason, String message) {
+        metrics.refused("http", reason);
+        json(ctx, status, new JsonObject().put("error", reason).put("message", message));
+    }
+
+    private static String readOpenApi() {
+        try (var in = HttpIngest.class.getResourceAsStream("/openapi.yaml")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("openapi.yaml is missing from the bridge's resources", e);
+        }
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        if (!ctx.response().ended()) {
+            ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.iotpipeline.bridge.ingest.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The bridge's metrics, scraped at {@code /metrics} (Prometheus names {@code iot_bridge_*}):
+ * connections, messages accepted and refused by reason, acknowledgement latency, Kafka errors,
+ * authentication and authorisation refusals, and payload bytes waiting for Kafka.
+ */
+public final class BridgeMetrics {
+
+    private final MeterRegistry registry;
+    private final AtomicInteger connections = new AtomicInteger();
+
+    public BridgeMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        Gauge.builder("iot.bridge.mqtt.connections", connections, AtomicInteger::get)
+                .description("Open MQTT connections (TCP, TLS and WebSocket)").register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public AtomicInteger connections() {
+        return connections;
+    }
+
+    /** Reports the bytes currently waiting for Kafka, read when scraped. */
+    public void inflightBytes(Supplier<Number> bytes) {
+        Gauge.builder("iot.bridge.inflight.bytes", bytes).description("Payload bytes sent to Kafka and not yet acknowledged by it")
+                .baseUnit("bytes").register(registry);
+    }
+
+    /** A message Kafka acknowledged, by protocol and device type, with the time from receipt to acknowledgement. */
+    public void accepted(String protocol, String deviceType, long receivedNanos) {
+        Counter.builder("iot.bridge.messages.accepted").description("Messages written to Kafka and acknowledged")
+                .tag("protocol", protocol).tag("device_type", deviceType).register(registry).increment();
+        Timer.builder("iot.bridge.ack.latency").description("From receipt of a message to its acknowledgement (after the Kafka ack)")
+                .tag("protocol", protocol).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry)
+                .record(System.nanoTime() - receivedNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A message or connection refused, by reason (e.g. not-authorized, unmatched-topic, kafka-unavailable). */
+    public void refused(String protocol, String reason) {
+        Counter.builder("iot.bridge.messages.refused").description("Messages or connections refused, by reason")
+                .tag("protocol", protocol).tag("reason", reason).register(registry).increment();
+    }
+
+    /** A send Kafka failed, by the error's class. */
+    public void kafkaError(Throwable error) {
+        Counter.builder("iot.bridge.kafka.errors").description("Sends Kafka failed; the device was told to retry")
+                .tag("error", error.getClass().getSimpleName()).register(registry).increment();
+    }
+
+    /** An authentication (who) or authorisation (what) refusal. */
+    public void securityRefusal(String protocol, String kind) {
+        Counter.builder("iot.bridge.security.refusals").description("Authentication and authorisation refusals")
+                .tag("protocol", protocol).tag("kind", kind).register(registry).increment();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.iotpipeline.bridge.ingest.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TopicRouterTest {
+
+    private final TopicRouter defaults = TopicRouter.load(null);
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "dt/env-sensor/env-0001/v2,  env-0001, env-sensor,  v2, iot.raw.env-sensor",
+        "dt/env-sensor/env-0001/v3,  env-0001, env-sensor,  v3, iot.raw.env-sensor",
+        "sensors/env-0001/data,      env-0001, env-sensor,  v1, iot.raw.env-sensor",
+        "dt/gps-tracker/trk-0017/v1, trk-0017, gps-tracker, v1, iot.raw.gps-tracker",
+        "dt/gps-tracker/trk-0017/v2, trk-0017, gps-tracker, v2, iot.raw.gps-tracker",
+    })
+    void theDefaultRulesCoverEveryTopicOfTheContract(String topic, String device, String type, String version, String kafkaTopic) {
+        assertThat(defaults.route(topic)).contains(new Route(device, type, version, kafkaTopic));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"dt/env-sensor/env-0001", "dt/env-sensor/env-0001/v2/extra", "dt//env-0001/v2", "sensors/env-0001/other",
+        "other/env-0001/data", "dt/env-sensor//v2"})
+    void topicsOutsideTheRulesDoNotRoute(String topic) {
+        assertThat(defaults.route(topic)).isEmpty();
+    }
+
+    @Test
+    void rulesComeFromAFileTriedInOrder(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("rules.json");
+        Files.writeString(file, """
+                {"rules":[
+                  {"pattern":"legacy/{deviceId}","deviceType":"env-sensor","version":"v1","kafkaTopic":"iot.raw.legacy"},
+                  {"pattern":"{site}/{deviceType}/{deviceId}","deviceType":"{deviceType}","version":"v2","kafkaTopic":"raw.{site}.{deviceType}"}
+                ]}""");
+        TopicRouter router = TopicRouter.load(file);
+        assertThat(router.route("legacy/env-9")).contains(new Route("env-9", "env-sensor", "v1", "iot.raw.legacy"));
+        assertThat(router.route("tokyo/gps-tracker/trk-1")).contains(new Route("trk-1", "gps-tracker", "v2", "raw.tokyo.gps-tracker"));
+        assertThat(router.route("dt/env-sensor/env-9/v2")).isEqualTo(Optional.empty());
+    }
+
+    @Test
+    void aRuleMustCaptureTheDeviceId() {
+        assertThatThrownBy(() -> new TopicMappingRule("dt/{deviceType}/x", "{deviceType}", "v1", "t"))
+                .hasMessageContaining("{deviceId}");
+    }
+}
