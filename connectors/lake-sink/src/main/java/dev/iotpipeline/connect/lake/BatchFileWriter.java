@@ -1,5 +1,7 @@
 package dev.iotpipeline.connect.lake;
 
+import dev.iotpipeline.connect.common.Batch;
+import dev.iotpipeline.connect.common.BatchDecoder;
 import dev.iotpipeline.connect.lake.layout.HourPartition;
 import dev.iotpipeline.connect.lake.layout.LakeLayout;
 import dev.iotpipeline.connect.lake.parquet.ParquetBatchWriter;
@@ -7,11 +9,12 @@ import dev.iotpipeline.connect.lake.storage.LakeStorage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.GenericRecord;
 
 /**
- * Writes one decoded batch as Parquet files, one per UTC event hour it spans, under deterministic
- * names ({@link LakeLayout}). Each file is complete and durable when {@link #write} returns.
+ * Writes readings of one decoded batch as Parquet files, one per UTC event hour they span, under
+ * deterministic names ({@link LakeLayout}), with the batch's own reading schema as the columns.
+ * Each file is complete and durable when {@link #write} returns.
  */
 public final class BatchFileWriter {
 
@@ -23,15 +26,14 @@ public final class BatchFileWriter {
         this.parquet = parquet;
     }
 
-    /** The keys written, in partition order; none for an empty batch. */
-    public List<String> write(DecodedBatch batch) {
-        Map<HourPartition, ? extends List<? extends SpecificRecord>> parts =
-                LakeLayout.split(batch.readings(), DecodedBatch::eventTime);
+    /** The keys written, in partition order; none when there are no readings. */
+    public List<String> write(Batch batch, List<GenericRecord> readings) {
+        Map<HourPartition, List<GenericRecord>> parts = LakeLayout.split(readings, Batch::eventTime);
         List<String> keys = new ArrayList<>(parts.size());
         for (var part : parts.entrySet()) {
             String key = LakeLayout.key(batch.family(), part.getKey(), batch.batchId());
-            List<? extends SpecificRecord> rows = part.getValue();
-            storage.write(key, file -> parquet.write(file, batch.readingSchema(), batch.model(), rows));
+            List<GenericRecord> rows = part.getValue();
+            storage.write(key, file -> parquet.write(file, batch.readingSchema(), BatchDecoder.MODEL, rows));
             keys.add(key);
         }
         return keys;

@@ -1,17 +1,13 @@
 package dev.iotpipeline.connect.lake;
 
+import dev.iotpipeline.connect.common.BatchSinkConnector;
 import dev.iotpipeline.connect.lake.storage.S3LakeStorage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.config.Config;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigValue;
-import org.apache.kafka.connect.connector.Task;
-import org.apache.kafka.connect.sink.SinkConnector;
 
 /**
  * Writes the streams app's micro-batches ({@code iot.batch.env_reading}, {@code iot.batch.position})
@@ -20,44 +16,10 @@ import org.apache.kafka.connect.sink.SinkConnector;
  * {@code value.converter=org.apache.kafka.connect.converters.ByteArrayConverter}: the task decodes
  * the Confluent wire format itself, with the registry in {@code schema.registry.url}.
  */
-public final class LakeSinkConnector extends SinkConnector {
+public final class LakeSinkConnector extends BatchSinkConnector {
 
-    static final String VERSION = "0.1.0";
-
-    private Map<String, String> props;
-
-    @Override
-    public String version() {
-        return VERSION;
-    }
-
-    @Override
-    public void start(Map<String, String> props) {
-        new LakeSinkConfig(props);
-        this.props = Map.copyOf(props);
-    }
-
-    @Override
-    public Class<? extends Task> taskClass() {
-        return LakeSinkTask.class;
-    }
-
-    @Override
-    public List<Map<String, String>> taskConfigs(int maxTasks) {
-        List<Map<String, String>> configs = new ArrayList<>();
-        for (int i = 0; i < maxTasks; i++) {
-            configs.add(props);
-        }
-        return configs;
-    }
-
-    @Override
-    public void stop() {
-    }
-
-    @Override
-    public ConfigDef config() {
-        return LakeSinkConfig.CONFIG_DEF;
+    public LakeSinkConnector() {
+        super(LakeSinkConfig.CONFIG_DEF, LakeSinkTask.class, LakeSinkConfig::new);
     }
 
     /**
@@ -68,12 +30,12 @@ public final class LakeSinkConnector extends SinkConnector {
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
         Config result = super.validate(connectorConfigs);
-        if (result.configValues().stream().anyMatch(v -> !v.errorMessages().isEmpty())) {
+        if (hasErrors(result)) {
             return result;
         }
         LakeSinkConfig config = new LakeSinkConfig(connectorConfigs, false);
         config.crossFieldProblems().forEach((key, problem) -> find(result, key).addErrorMessage(key + " " + problem));
-        if (result.configValues().stream().allMatch(v -> v.errorMessages().isEmpty())) {
+        if (!hasErrors(result)) {
             if (config.storage() == LakeSinkConfig.Storage.LOCAL) {
                 checkWritable(config.localDir()).ifPresent(find(result, LakeSinkConfig.LOCAL_DIR)::addErrorMessage);
             } else {
@@ -83,18 +45,14 @@ public final class LakeSinkConnector extends SinkConnector {
         return result;
     }
 
-    private static java.util.Optional<String> checkWritable(Path dir) {
+    private static Optional<String> checkWritable(Path dir) {
         try {
             Files.createDirectories(dir);
             Path probe = Files.createTempFile(dir, ".lake-sink-probe-", ".tmp");
             Files.delete(probe);
-            return java.util.Optional.empty();
+            return Optional.empty();
         } catch (IOException | SecurityException e) {
-            return java.util.Optional.of("The lake directory " + dir + " is not writable: " + e);
+            return Optional.of("The lake directory " + dir + " is not writable: " + e);
         }
-    }
-
-    private static ConfigValue find(Config config, String name) {
-        return config.configValues().stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
     }
 }

@@ -1,5 +1,7 @@
 package dev.iotpipeline.connect.lake;
 
+import dev.iotpipeline.connect.common.FakeSinkContext;
+import dev.iotpipeline.connect.common.TestBatches;
 import dev.iotpipeline.connect.lake.parquet.JniCodecFactory;
 import dev.iotpipeline.registry.client.InMemorySchemaRegistryClient;
 import dev.iotpipeline.schemas.batch.EnvReadingBatch;

@@ -3,6 +3,7 @@ package dev.iotpipeline.connect.lake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.iotpipeline.connect.common.TestBatches;
 import dev.iotpipeline.embedded.ConnectWorker;
 import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;

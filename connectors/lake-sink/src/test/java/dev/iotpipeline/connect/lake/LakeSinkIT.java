@@ -1,15 +1,19 @@
 package dev.iotpipeline.connect.lake;
 
-import static dev.iotpipeline.connect.lake.TestBatches.T0;
-import static dev.iotpipeline.connect.lake.TestBatches.env;
-import static dev.iotpipeline.connect.lake.TestBatches.position;
+import static dev.iotpipeline.connect.common.TestBatches.T0;
+import static dev.iotpipeline.connect.common.TestBatches.env;
+import static dev.iotpipeline.connect.common.TestBatches.position;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
+import dev.iotpipeline.connect.common.DeadLetters;
+import dev.iotpipeline.connect.common.TestBatches;
 import dev.iotpipeline.embedded.ConnectWorker;
 import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.schemas.canonical.EnvReading;
+import dev.iotpipeline.schemas.contract.DeadLetterHeaders;
 import dev.iotpipeline.testing.KafkaFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,11 +25,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -147,20 +154,70 @@ class LakeSinkIT {
 
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(lake.resolve(
                 "positions/event_date=2025-11-23/event_hour=21/position-1-7-7_2025-11-23T21.parquet")));
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerConfig("dlq-check"),
+        List<ConsumerRecord<byte[], byte[]>> letters = deadLetters("dlq-check", r -> POSITION_TOPIC.equals(header(r, "__connect.errors.topic")), 1);
+        assertThat(letters).singleElement().satisfies(r -> {
+            assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("not a batch");
+            assertThat(header(r, "__connect.errors.exception.message")).contains("Confluent wire format");
+        });
+    }
+
+    @Test
+    void aBadReadingIsDeadLetteredAloneAndEveryOtherReadingOfItsBatchIsWrittenOnceEvenOnReplay() throws Exception {
+        List<EnvReading> readings = List.of(env("mix-1", "a1", T0, 20.0), env("mix-2", "a\u00002", T0, 21.0),
+                env("mix-3", "a3", T0, 22.0), EnvReading.newBuilder(env("mix-4", "a4", T0, 23.0)).setFirmware("f".repeat(5000)).build(),
+                env("mix-5", "a5", T0, 24.0));
+        send(ENV_TOPIC, TestBatches.envBatch(1, 1000, readings));
+        Path file = lake.resolve("env_readings/event_date=2025-11-23/event_hour=21/env_reading-1-1000-1004_2025-11-23T21.parquet");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(file));
+
+        String rows = "SELECT device_id, message_id FROM " + DuckDb.table(lake, "env_readings") + " WHERE device_id LIKE 'mix-%' ORDER BY 1";
+        assertThat(DuckDb.rows(rows)).containsExactly(List.of("mix-1", "a1"), List.of("mix-3", "a3"), List.of("mix-5", "a5"));
+        List<ConsumerRecord<byte[], byte[]>> letters = deadLetters("dlq-rows", r -> "env_reading-1-1000-1004".equals(
+                header(r, DeadLetters.BATCH_ID)), 2);
+        assertThat(letters).extracting(r -> header(r, DeadLetters.ROW_POSITION), r -> header(r, DeadLetters.DEVICE_ID),
+                r -> header(r, DeadLetterHeaders.REASON)).containsExactly(tuple("1", "mix-2", "control-character:message_id"),
+                tuple("3", "mix-4", "too-long:firmware"));
+        assertThat(header(letters.get(0), DeadLetters.MESSAGE_ID)).isEqualTo("a\u00002");
+        assertThat(header(letters.get(1), "__connect.errors.exception.message")).contains("firmware has 5000 characters, more than 64");
+        assertThat(new String(letters.get(0).value(), StandardCharsets.UTF_8)).contains("\"device_id\":\"mix-2\"");
+
+        // The same batch again, then a marker behind it on the same partition: once the marker is there, the replay was handled.
+        List<String> filesBefore = files(lake);
+        send(ENV_TOPIC, TestBatches.envBatch(1, 1000, readings));
+        send(ENV_TOPIC, TestBatches.envBatch(1, 1005, List.of(env("mix-marker", "a6", T0, 20.0))));
+        Path marker = file.resolveSibling("env_reading-1-1005-1005_2025-11-23T21.parquet");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(marker));
+        assertThat(files(lake)).containsExactlyInAnyOrderElementsOf(Stream.concat(filesBefore.stream(),
+                Stream.of(lake.relativize(marker).toString())).toList());
+        assertThat(DuckDb.rows(rows)).containsExactly(List.of("mix-1", "a1"), List.of("mix-3", "a3"), List.of("mix-5", "a5"),
+                List.of("mix-marker", "a6"));
+        // The lake keeps no ledger: a replay dead-letters the same readings again, recognisable by batch id and position.
+        assertThat(deadLetters("dlq-rows-replay", r -> "env_reading-1-1000-1004".equals(header(r, DeadLetters.BATCH_ID)), 4))
+                .extracting(r -> header(r, DeadLetters.ROW_POSITION)).containsExactly("1", "3", "1", "3");
+    }
+
+    /** Reads the dead-letter topic from the start until {@code count} letters match. */
+    static List<ConsumerRecord<byte[], byte[]>> deadLetters(String group, Predicate<ConsumerRecord<byte[], byte[]>> match,
+                                                           int count) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerConfig(group),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(DLQ));
-            List<String> reasons = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
+            List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
                 consumer.poll(Duration.ofMillis(500)).forEach(r -> {
-                    assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("not a batch");
-                    reasons.add(new String(r.headers().lastHeader("__connect.errors.exception.message").value(),
-                            StandardCharsets.UTF_8));
+                    if (match.test(r)) {
+                        letters.add(r);
+                    }
                 });
-                return !reasons.isEmpty();
+                return letters.size() >= count;
             });
-            assertThat(reasons).singleElement().asString().contains("Confluent wire format");
+            return letters;
         }
+    }
+
+    static String header(ConsumerRecord<byte[], byte[]> record, String key) {
+        Header header = record.headers().lastHeader(key);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     static List<String> files(Path root) throws Exception {

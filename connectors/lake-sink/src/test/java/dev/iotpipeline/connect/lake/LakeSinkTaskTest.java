@@ -3,6 +3,8 @@ package dev.iotpipeline.connect.lake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.iotpipeline.connect.common.FakeSinkContext;
+import dev.iotpipeline.connect.common.TestBatches;
 import dev.iotpipeline.registry.client.InMemorySchemaRegistryClient;
 import dev.iotpipeline.schemas.canonical.EnvReading;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +64,20 @@ class LakeSinkTaskTest {
         assertThat(context.deadLetters.get(0)).startsWith("3: ").contains("Confluent wire format");
         assertThat(context.deadLetters.get(1)).startsWith("4: ").contains("tombstone");
         assertThat(task.preCommit(Map.of(TP, new OffsetAndMetadata(5)))).isEqualTo(Map.of(TP, new OffsetAndMetadata(5)));
+    }
+
+    @Test
+    void aBadReadingIsDeadLetteredAloneAndItsBatchMatesAreWritten() throws Exception {
+        FakeSinkContext context = new FakeSinkContext(true);
+        LakeSinkTask task = started(dir.resolve("lake"), context);
+        task.put(List.of(record(5, batch(0, 50, List.of(TestBatches.env("d1", "a", TestBatches.T0, 1.0),
+                TestBatches.env("d\u00002", "b", TestBatches.T0, 2.0), TestBatches.env("d3", "c", TestBatches.T0, 3.0))))));
+
+        assertThat(DuckDb.rows("SELECT device_id FROM " + DuckDb.table(dir.resolve("lake"), "env_readings") + " ORDER BY 1"))
+                .containsExactly(List.of("d1"), List.of("d3"));
+        assertThat(context.deadLetters).containsExactly("5: Reading 1 (device d\\u00002, message b) of batch env_reading-0-50-52 "
+                + "refused (control-character:device_id): device_id contains the control character U+0000 at index 1");
+        assertThat(task.preCommit(Map.of(TP, new OffsetAndMetadata(6)))).isEqualTo(Map.of(TP, new OffsetAndMetadata(6)));
     }
 
     @Test

@@ -64,7 +64,10 @@ public final class TableDefinitions {
                         + "batch_id text PRIMARY KEY, family text NOT NULL, source_topic text NOT NULL, "
                         + "source_partition integer NOT NULL, first_offset bigint NOT NULL, last_offset bigint NOT NULL, "
                         + "record_count integer NOT NULL, rows_inserted integer NOT NULL, "
-                        + "loaded_at timestamptz NOT NULL DEFAULT now())");
+                        + "loaded_at timestamptz NOT NULL DEFAULT now(), rows_refused integer NOT NULL DEFAULT 0)",
+                // Ledgers created before readings could be refused one by one.
+                "ALTER TABLE " + quote(dbSchema) + "." + quote(ledgerTable)
+                        + " ADD COLUMN IF NOT EXISTS rows_refused integer NOT NULL DEFAULT 0");
     }
 
     static String sqlType(Schema.Field field) {

@@ -43,11 +43,21 @@ class TableDefinitionsTest {
 
     @Test
     void connectionLossRestartsAndConflictsAreTransientDataErrorsAreNot() {
-        assertThat(TransientErrors.isTransient(new SQLException("gone", "08006"))).isTrue();
-        assertThat(TransientErrors.isTransient(new SQLException("admin shutdown", "57P01"))).isTrue();
-        assertThat(TransientErrors.isTransient(new SQLException("serialization", "40001"))).isTrue();
-        assertThat(TransientErrors.isTransient(new SQLException("wrapped", "XX000", new SQLException("io", "08003")))).isTrue();
-        assertThat(TransientErrors.isTransient(new SQLException("null value in column", "23502"))).isFalse();
-        assertThat(TransientErrors.isTransient(new SQLException("syntax", "42601"))).isFalse();
+        assertThat(DatabaseErrors.isTransient(new SQLException("gone", "08006"))).isTrue();
+        assertThat(DatabaseErrors.isTransient(new SQLException("admin shutdown", "57P01"))).isTrue();
+        assertThat(DatabaseErrors.isTransient(new SQLException("serialization", "40001"))).isTrue();
+        assertThat(DatabaseErrors.isTransient(new SQLException("wrapped", "XX000", new SQLException("io", "08003")))).isTrue();
+        assertThat(DatabaseErrors.isTransient(new SQLException("null value in column", "23502"))).isFalse();
+        assertThat(DatabaseErrors.isTransient(new SQLException("syntax", "42601"))).isFalse();
+    }
+
+    @Test
+    void refusedValuesAreDataErrorsAndNeitherOutagesNorMistakesInTheSqlAre() {
+        assertThat(DatabaseErrors.isDataError(new SQLException("invalid byte sequence for encoding UTF8: 0x00", "22021"))).isTrue();
+        assertThat(DatabaseErrors.isDataError(new SQLException("violates check constraint", "23514"))).isTrue();
+        assertThat(DatabaseErrors.isDataError(new SQLException("index row size exceeds btree maximum", "54000"))).isTrue();
+        assertThat(DatabaseErrors.isDataError(new SQLException("gone", "08006"))).isFalse();
+        assertThat(DatabaseErrors.isDataError(new SQLException("permission denied", "42501"))).isFalse();
+        assertThat(DatabaseErrors.isDataError(new SQLException("no state"))).isFalse();
     }
 }

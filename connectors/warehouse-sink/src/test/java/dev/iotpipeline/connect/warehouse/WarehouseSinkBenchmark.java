@@ -1,5 +1,8 @@
 package dev.iotpipeline.connect.warehouse;
 
+import dev.iotpipeline.connect.common.Batch;
+import dev.iotpipeline.connect.common.BatchDecoder;
+import dev.iotpipeline.connect.common.RowCheck;
 import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.embedded.PostgresServer;
 import dev.iotpipeline.registry.client.InMemorySchemaRegistryClient;
@@ -19,11 +22,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.apache.avro.generic.GenericRecord;
 import org.postgresql.PGConnection;
 
 /**
- * The warehouse sink's write path (decode a batch from the Confluent wire format, COPY into
+ * The warehouse sink's write path (decode a batch from the Confluent wire format, the row check, COPY into
  * staging, INSERT ... ON CONFLICT DO NOTHING, ledger, commit; one transaction per batch) against a
  * bare COPY of the same rows, as CSV prepared in advance, into a table of the same definition
  * (same unique index), one COPY per batch. Both on the same embedded PostgreSQL, each into empty
@@ -61,10 +63,8 @@ public final class WarehouseSinkBenchmark {
                         .setCloseReason(BatchCloseReason.MAX_RECORDS).build();
                 byte[] bytes = serializer.serialize("iot.batch.env_reading", new EnvReadingBatch(info, records));
                 wire.add(bytes);
-                GenericRecord decoded = decoder.decode("iot.batch.env_reading", bytes);
-                @SuppressWarnings("unchecked")
-                List<GenericRecord> rows = (List<GenericRecord>) decoded.get("records");
-                csv.add(CsvRows.of(rows, decoded.getSchema().getField("records").schema().getElementType()));
+                Batch decoded = decoder.decode("iot.batch.env_reading", bytes);
+                csv.add(CsvRows.of(decoded.readings(), decoded.readingSchema()));
             }
             int total = wire.size() * perBatch;
             System.out.printf("%,d env readings in %,d batches of %,d, embedded PostgreSQL 17%n", total, wire.size(), perBatch);
@@ -74,7 +74,8 @@ public final class WarehouseSinkBenchmark {
                 BatchLoader loader = new BatchLoader("iot", "batch_ledger");
                 long started = System.nanoTime();
                 for (byte[] batch : wire) {
-                    loader.load(sql, decoder.decode("iot.batch.env_reading", batch));
+                    Batch decoded = decoder.decode("iot.batch.env_reading", batch);
+                    loader.load(sql, decoded, RowCheck.admit(decoded), refused -> { });
                 }
                 report("warehouse sink (decode, COPY to staging, INSERT ON CONFLICT, ledger; a transaction per batch)", total,
                         System.nanoTime() - started, count(sql, "iot.env_readings"));

@@ -2,8 +2,8 @@ package dev.iotpipeline.connect.lake.parquet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.iotpipeline.connect.common.TestBatches;
 import dev.iotpipeline.connect.lake.DuckDb;
-import dev.iotpipeline.connect.lake.TestBatches;
 import dev.iotpipeline.schemas.canonical.EnvReading;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.iotpipeline.connect.lake;
+package dev.iotpipeline.connect.common;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,11 +12,12 @@ import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTaskContext;
 
-/** A task context outside a worker: records timeouts and dead letters. */
+/** A task context outside a worker: records timeouts and dead letters (the record and the error's message). */
 public final class FakeSinkContext implements SinkTaskContext {
 
     public final List<Long> timeouts = new ArrayList<>();
     public final List<String> deadLetters = new ArrayList<>();
+    public final List<SinkRecord> deadLetterRecords = new ArrayList<>();
     private final boolean withReporter;
 
     public FakeSinkContext(boolean withReporter) {
@@ -30,6 +31,7 @@ public final class FakeSinkContext implements SinkTaskContext {
 
     private Future<Void> report(SinkRecord record, Throwable error) {
         deadLetters.add(record.kafkaOffset() + ": " + error.getMessage());
+        deadLetterRecords.add(record);
         return CompletableFuture.completedFuture(null);
     }
 

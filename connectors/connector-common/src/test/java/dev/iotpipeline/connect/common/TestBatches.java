@@ -1,5 +1,6 @@
-package dev.iotpipeline.connect.lake;
+package dev.iotpipeline.connect.common;
 
+import dev.iotpipeline.registry.client.InMemorySchemaRegistryClient;
 import dev.iotpipeline.registry.client.SchemaRegistryClient;
 import dev.iotpipeline.registry.serde.ConfluentAvroSerializer;
 import dev.iotpipeline.schemas.batch.BatchCloseReason;
@@ -13,7 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 
-/** Canonical readings and batch envelopes for tests and the benchmark. */
+/** Canonical readings and batch envelopes in the wire format, for the sinks' tests and benchmarks. */
 public final class TestBatches {
 
     public static final Instant T0 = Instant.parse("2025-11-23T21:33:20.250Z");
@@ -58,5 +59,16 @@ public final class TestBatches {
 
     public static <T extends SpecificRecord> byte[] wire(SchemaRegistryClient registry, String topic, T batch) {
         return new ConfluentAvroSerializer<T>(registry).serialize(topic, batch);
+    }
+
+    /** A batch as the sinks see it: through the wire format and the one decoder. */
+    public static Batch decoded(SpecificRecord batch) {
+        InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
+        return new BatchDecoder(registry).decode("iot.batch", wire(registry, "iot.batch", batch));
+    }
+
+    /** Env readings of one batch (partition 0, from offset 0), decoded. */
+    public static Batch decoded(EnvReading... readings) {
+        return decoded(envBatch(0, 0, List.of(readings)));
     }
 }

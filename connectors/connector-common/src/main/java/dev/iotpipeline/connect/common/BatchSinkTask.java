@@ -1,0 +1,72 @@
+package dev.iotpipeline.connect.common;
+
+import dev.iotpipeline.registry.client.SchemaRegistryClient;
+import java.util.Collection;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+
+/**
+ * The part of {@link #put} both sinks share: each record is one micro-batch, decoded with
+ * {@link BatchDecoder} and split by {@link RowCheck}; a sink stores the admitted readings and
+ * dead-letters the refused ones in {@link #store}, returning when both are durable. A record that
+ * is not a batch goes to the dead-letter topic whole; an unavailable registry is a retry.
+ */
+public abstract class BatchSinkTask extends SinkTask {
+
+    private BatchDecoder decoder;
+    private DeadLetters deadLetters;
+    private Retries retries;
+
+    /** Call from {@link #start} once the settings are read. */
+    protected final void open(SchemaRegistryClient registry, long retryBackoffMs, String stage) {
+        decoder = new BatchDecoder(registry);
+        deadLetters = new DeadLetters(context, stage);
+        retries = new Retries(context, retryBackoffMs);
+    }
+
+    @Override
+    public String version() {
+        return BatchSinkConnector.VERSION;
+    }
+
+    @Override
+    public void put(Collection<SinkRecord> records) {
+        for (SinkRecord record : records) {
+            Batch batch = decode(record);
+            if (batch != null) {
+                store(record, batch, RowCheck.admit(batch));
+            }
+            handled(record);
+        }
+    }
+
+    private Batch decode(SinkRecord record) {
+        try {
+            return decoder.decode(record.topic(), (byte[]) record.value());
+        } catch (RuntimeException e) { // not the wire format, unknown schema, not Avro, not a batch, not bytes
+            if (BatchDecoder.registryUnavailable(e)) {
+                throw retries.retry("the schema registry is unavailable: " + e.getMessage(), e);
+            }
+            deadLetters.reject(record, e);
+            return null;
+        }
+    }
+
+    /**
+     * Stores {@code admission.admitted()} and dead-letters {@code admission.refused()} (and whatever
+     * the store refuses itself); returns when both are durable, or throws {@code retries().retry(...)}.
+     */
+    protected abstract void store(SinkRecord record, Batch batch, RowCheck.Admission admission);
+
+    /** After a record is fully handled: stored, dead-lettered, or both for parts of it. */
+    protected void handled(SinkRecord record) {
+    }
+
+    protected final DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    protected final Retries retries() {
+        return retries;
+    }
+}

@@ -1,0 +1,73 @@
+package dev.iotpipeline.connect.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.iotpipeline.schemas.canonical.EnvReading;
+import java.time.Instant;
+import java.util.List;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.CharRange;
+import net.jqwik.api.constraints.StringLength;
+import org.junit.jupiter.api.Test;
+
+class RowCheckTest {
+
+    @Test
+    void aBatchOfGoodReadingsIsAdmittedWhole() {
+        Batch batch = TestBatches.decoded(TestBatches.env("d-1", "m1", TestBatches.T0, 21.5), TestBatches.env("d_2.x", "m2", TestBatches.T0, 21.5));
+        RowCheck.Admission admission = RowCheck.admit(batch);
+        assertThat(admission.refused()).isEmpty();
+        assertThat(admission.admitted()).isSameAs(batch.readings());
+        assertThat(admission.position(1)).isEqualTo(1);
+    }
+
+    @Test
+    void onlyTheBadReadingsAreRefusedEachWithItsPositionIdsAndReason() {
+        String longId = "m".repeat(3000);
+        Batch batch = TestBatches.decoded(
+                TestBatches.env("d-1", "m1", TestBatches.T0, 21.5),
+                TestBatches.env("d-2", "m\u00002", TestBatches.T0, 21.5),
+                TestBatches.env("d-3", "m3", TestBatches.T0, 21.5),
+                TestBatches.env("d-4", longId, TestBatches.T0, 21.5),
+                EnvReading.newBuilder(TestBatches.env("d-5", "m5", TestBatches.T0, 21.5)).setFirmware("2.3.1\u0085").build(),
+                EnvReading.newBuilder(TestBatches.env("d-6", "m6", TestBatches.T0, 21.5)).setFirmware("f".repeat(65)).build(),
+                TestBatches.env("d 7", "m7", TestBatches.T0, 21.5),
+                TestBatches.env("x".repeat(65), "m8", TestBatches.T0, 21.5),
+                TestBatches.env("d-9", "", TestBatches.T0, 21.5),
+                EnvReading.newBuilder(TestBatches.env("d-10", "m10", TestBatches.T0, 21.5)).setSourceFormat("env-sensor/v2\n").build(),
+                EnvReading.newBuilder(TestBatches.env("d-11", "m11", TestBatches.T0, 21.5)).setEventTime(Instant.parse("+10000-01-01T00:00:00Z")).build(),
+                TestBatches.env("d-12", "m12", TestBatches.T0, 21.5));
+
+        RowCheck.Admission admission = RowCheck.admit(batch);
+
+        assertThat(admission.refused()).extracting(RefusedRow::position, RefusedRow::reason).containsExactly(
+                tuple(1, "control-character:message_id"), tuple(3, "too-long:message_id"),
+                tuple(4, "control-character:firmware"), tuple(5, "too-long:firmware"), tuple(6, "bad-device-id"),
+                tuple(7, "bad-device-id"), tuple(8, "empty:message_id"), tuple(9, "control-character:source_format"),
+                tuple(10, "out-of-range:event_time"));
+        RefusedRow nul = admission.refused().get(0);
+        assertThat(nul.deviceId()).isEqualTo("d-2");
+        assertThat(nul.messageId()).isEqualTo("m\u00002");
+        assertThat(nul.message()).isEqualTo("message_id contains the control character U+0000 at index 1");
+        assertThat(admission.refused().get(1).message()).isEqualTo("message_id has 3000 characters, more than 128");
+        assertThat(admission.admitted()).extracting(r -> Batch.text(r, "message_id")).containsExactly("m1", "m3", "m12");
+        assertThat(List.of(admission.position(0), admission.position(1), admission.position(2))).containsExactly(0, 2, 11);
+    }
+
+    @Property(tries = 200)
+    void anyPrintableTextWithinTheContractIsAdmitted(@ForAll @StringLength(min = 1, max = 128) @CharRange(from = ' ', to = '~')
+                                                     String messageId) {
+        assertThat(RowCheck.admit(TestBatches.decoded(TestBatches.env("dev-1", messageId, TestBatches.T0, 21.5))).refused()).isEmpty();
+    }
+
+    @Property(tries = 200)
+    void anyControlCharacterAnywhereIsRefused(@ForAll @CharRange(from = '\u0000', to = '\u001f') char control,
+                                              @ForAll @StringLength(max = 40) @CharRange(from = 'a', to = 'z') String text) {
+        String firmware = text.substring(0, text.length() / 2) + control + text.substring(text.length() / 2);
+        Batch batch = TestBatches.decoded(EnvReading.newBuilder(TestBatches.env("dev-1", "m1", TestBatches.T0, 21.5)).setFirmware(firmware).build());
+        assertThat(RowCheck.admit(batch).refused()).singleElement().extracting(RefusedRow::reason)
+                .isEqualTo("control-character:firmware");
+    }
+}
