@@ -3,7 +3,7 @@ package dev.iotpipeline.helm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iotpipeline.bridge.config.BridgeConfig;
-import dev.iotpipeline.streams.config.StreamsAppConfig;
+import dev.iotpipeline.streams.StreamsAppConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import java.util.Map;
 import java.util.Set;
@@ -57,7 +57,7 @@ final class ComponentEnv {
 
     /** IOT_STREAMS_* variables as streams-app keys; fails on a name that is neither a key nor a Kafka Streams/client passthrough. */
     static Map<String, String> streamsKeys(Map<String, String> env) {
-        Map<String, String> byEnv = StreamsAppConfig.KEYS.stream().map(dev.iotpipeline.schemas.config.ConfigKey::name)
+        Map<String, String> byEnv = StreamsAppConfig.COMPONENT.definition().names().stream()
                 .collect(Collectors.toMap(StreamsAppConfig::envName, Function.identity()));
         Set<String> clientKeys = new TreeSet<>(StreamsConfig.configDef().names());
         clientKeys.addAll(ConsumerConfig.configNames());

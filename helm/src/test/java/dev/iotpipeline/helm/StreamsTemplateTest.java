@@ -2,7 +2,7 @@ package dev.iotpipeline.helm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.iotpipeline.streams.config.StreamsAppConfig;
+import dev.iotpipeline.streams.StreamsAppConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -29,7 +29,7 @@ class StreamsTemplateTest {
         Container container = RenderedChart.onlyContainer(pod);
         StreamsAppConfig config = load(container);
 
-        String stateDir = config.get(StreamsAppConfig.STATE_DIR);
+        String stateDir = config.stateDir().toString();
         assertThat(container.getVolumeMounts()).anySatisfy(m -> {
             assertThat(m.getMountPath()).isEqualTo(stateDir);
             assertThat(streams.getSpec().getVolumeClaimTemplates()).singleElement().satisfies(claim -> {
@@ -53,7 +53,7 @@ class StreamsTemplateTest {
         RenderedChart chart = RenderedChart.render();
         StatefulSet streams = chart.statefulSet("streams");
         Container container = RenderedChart.onlyContainer(streams.getSpec().getTemplate().getSpec());
-        int port = load(container).intValue(StreamsAppConfig.HTTP_PORT);
+        int port = load(container).getInt(StreamsAppConfig.HTTP_PORT);
         assertThat(port).isEqualTo(8091);
         assertThat(container.getPorts()).singleElement().satisfies(p -> {
             assertThat(p.getName()).isEqualTo("http");
@@ -75,13 +75,13 @@ class StreamsTemplateTest {
     void topicCreationFollowsTheKafkaValues() {
         StreamsAppConfig defaults = load(container(RenderedChart.render()));
         assertThat(defaults.createTopics()).isTrue();
-        assertThat(defaults.intValue(StreamsAppConfig.TOPIC_PARTITIONS)).isEqualTo(6);
-        assertThat(defaults.intValue(StreamsAppConfig.TOPIC_REPLICATION)).isEqualTo(3);
-        assertThat(defaults.intValue(StreamsAppConfig.INTERNAL_REPLICATION)).isEqualTo(3);
+        assertThat(defaults.getInt(StreamsAppConfig.TOPIC_PARTITIONS)).isEqualTo(6);
+        assertThat(defaults.getInt(StreamsAppConfig.TOPIC_REPLICATION)).isEqualTo(3);
+        assertThat(defaults.getInt(StreamsAppConfig.INTERNAL_REPLICATION)).isEqualTo(3);
 
         StreamsAppConfig existing = load(container(RenderedChart.render("s3-lake-values.yaml")));
         assertThat(existing.createTopics()).isFalse();
-        assertThat(existing.intValue(StreamsAppConfig.TOPIC_REPLICATION)).isEqualTo(-1);
+        assertThat(existing.getInt(StreamsAppConfig.TOPIC_REPLICATION)).isEqualTo(-1);
     }
 
     @Test

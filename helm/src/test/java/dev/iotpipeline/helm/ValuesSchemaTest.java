@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotpipeline.bridge.config.BridgeConfig;
-import dev.iotpipeline.streams.config.StreamsAppConfig;
+import dev.iotpipeline.streams.StreamsAppConfig;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,7 +108,7 @@ class ValuesSchemaTest {
     @Test
     void componentConfigKeysAreTheComponentsOwn() throws IOException {
         Set<String> bridgeKeys = BridgeConfig.KEYS.stream().map(dev.iotpipeline.schemas.config.ConfigKey::name).collect(Collectors.toSet());
-        Set<String> streamsKeys = StreamsAppConfig.KEYS.stream().map(dev.iotpipeline.schemas.config.ConfigKey::name).collect(Collectors.toSet());
+        Set<String> streamsKeys = StreamsAppConfig.COMPONENT.definition().names();
         assertConfigKeys(schema().at("/properties/bridge/properties/config"), bridgeKeys,
                 ComponentEnv.bridgeKeysSetByChart(), Set.of("mqtt.host", "http.host", "kafka.delivery.timeout.ms",
                         "basic.auth.user.info")); // set from schemaRegistry.basicAuth when a Secret is named

@@ -12,8 +12,8 @@ import dev.iotpipeline.schemas.compat.SchemaCompatibilityGate;
 import dev.iotpipeline.schemas.contract.MeasurementFamily;
 import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.streams.StreamsApp;
+import dev.iotpipeline.streams.StreamsAppConfig;
 import dev.iotpipeline.streams.batch.BatchPolicy;
-import dev.iotpipeline.streams.config.StreamsAppConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,10 +49,27 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private PostgresServer warehouse;
     private ConnectWorker connect;
     private IngestBridge bridge;
+    private String externalKafka;
+    private final Map<String, String> bridgeOverrides = new HashMap<>();
 
     public EmbeddedPipeline(EmbeddedSettings settings, PrintStream out) {
         this.settings = settings;
         this.out = out;
+    }
+
+    /**
+     * Runs against an existing Kafka cluster instead of starting a broker (its topics are created as
+     * for the embedded one). Call before {@link #start()}.
+     */
+    public EmbeddedPipeline usingKafka(String bootstrapServers) {
+        this.externalKafka = bootstrapServers;
+        return this;
+    }
+
+    /** A bridge setting on top of the embedded ones (for example a limit). Call before {@link #start()}. */
+    public EmbeddedPipeline withBridgeSetting(String key, String value) {
+        bridgeOverrides.put(key, value);
+        return this;
     }
 
     /** Starts every component; on failure stops what already started and rethrows. */
@@ -63,11 +80,13 @@ public final class EmbeddedPipeline implements AutoCloseable {
             // lives in its own session: stop what this directory's pid files name before checking ports.
             reapOrphans(settings.dataDir()).forEach(stopped -> out.println("Stopped " + stopped));
             requirePortsFree();
-            step("Kafka broker (KRaft)", () -> {
-                broker = new KraftBroker(KraftBroker.Settings.of(settings.kafkaDir(), settings.kafkaPort(),
-                        settings.kafkaControllerPort())).start(START_TIMEOUT);
-                running.push(broker);
-            });
+            if (externalKafka == null) {
+                step("Kafka broker (KRaft)", () -> {
+                    broker = new KraftBroker(KraftBroker.Settings.of(settings.kafkaDir(), settings.kafkaPort(),
+                            settings.kafkaControllerPort())).start(START_TIMEOUT);
+                    running.push(broker);
+                });
+            }
             step("schema registry", () -> {
                 registry = new SchemaRegistryServer(new SchemaRegistryServer.Settings(SchemaRegistryServer.locateRunnerJar(),
                         EmbeddedSettings.HOST, settings.registryPort(), Optional.of(settings.registryDir()),
@@ -88,7 +107,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
             });
             step("Kafka Connect worker with the warehouse and lake sinks", () -> {
                 createSinkDeadLetterTopics();
-                connect = ConnectWorker.start(broker.bootstrapServers(), settings.connectPort(), settings.connectDir());
+                connect = ConnectWorker.start(bootstrapServers(), settings.connectPort(), settings.connectDir());
                 running.push(connect);
                 connect.putConnector(WAREHOUSE_SINK, warehouseSinkConfig());
                 connect.putConnector(LAKE_SINK, lakeSinkConfig());
@@ -126,8 +145,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     /** Names a taken port before anything starts, rather than after half the pipeline is up. */
     private void requirePortsFree() {
-        Ports.requireFree("Kafka broker", EmbeddedSettings.HOST, settings.kafkaPort());
-        Ports.requireFree("Kafka controller", EmbeddedSettings.HOST, settings.kafkaControllerPort());
+        if (externalKafka == null) {
+            Ports.requireFree("Kafka broker", EmbeddedSettings.HOST, settings.kafkaPort());
+            Ports.requireFree("Kafka controller", EmbeddedSettings.HOST, settings.kafkaControllerPort());
+        }
         Ports.requireFree("Schema registry", EmbeddedSettings.HOST, settings.registryPort());
         Ports.requireFree("Streams app health/metrics", EmbeddedSettings.HOST, settings.streamsHttpPort());
         Ports.requireFree("PostgreSQL", EmbeddedSettings.HOST, settings.postgresPort());
@@ -141,15 +162,15 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private StreamsApp startStreams() {
         BatchPolicy batch = settings.batch();
         Map<String, String> config = new HashMap<>();
-        config.put(StreamsAppConfig.BOOTSTRAP_SERVERS.name(), broker.bootstrapServers());
-        config.put(StreamsAppConfig.SCHEMA_REGISTRY_URL.name(), registry.confluentApiUrl());
-        config.put(StreamsAppConfig.STATE_DIR.name(), settings.streamsDir().toAbsolutePath().toString());
-        config.put(StreamsAppConfig.TOPIC_PARTITIONS.name(), Integer.toString(EmbeddedSettings.TOPIC_PARTITIONS));
-        config.put(StreamsAppConfig.BATCH_MAX_RECORDS.name(), Integer.toString(batch.maxRecords()));
-        config.put(StreamsAppConfig.BATCH_MAX_BYTES.name(), Long.toString(batch.maxBytes()));
-        config.put(StreamsAppConfig.BATCH_MAX_AGE_MS.name(), Long.toString(batch.maxAge().toMillis()));
-        config.put(StreamsAppConfig.HTTP_HOST.name(), EmbeddedSettings.HOST);
-        config.put(StreamsAppConfig.HTTP_PORT.name(), Integer.toString(settings.streamsHttpPort()));
+        config.put(StreamsAppConfig.BOOTSTRAP_SERVERS, bootstrapServers());
+        config.put(StreamsAppConfig.SCHEMA_REGISTRY_URL, registry.confluentApiUrl());
+        config.put(StreamsAppConfig.STATE_DIR, settings.streamsDir().toAbsolutePath().toString());
+        config.put(StreamsAppConfig.TOPIC_PARTITIONS, Integer.toString(EmbeddedSettings.TOPIC_PARTITIONS));
+        config.put(StreamsAppConfig.BATCH_MAX_RECORDS, Integer.toString(batch.maxRecords()));
+        config.put(StreamsAppConfig.BATCH_MAX_BYTES, Long.toString(batch.maxBytes()));
+        config.put(StreamsAppConfig.BATCH_MAX_AGE_MS, Long.toString(batch.maxAge().toMillis()));
+        config.put(StreamsAppConfig.HTTP_HOST, EmbeddedSettings.HOST);
+        config.put(StreamsAppConfig.HTTP_PORT, Integer.toString(settings.streamsHttpPort()));
         try {
             StreamsApp app = StreamsApp.start(StreamsAppConfig.of(config));
             app.awaitRunning(START_TIMEOUT);
@@ -164,7 +185,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         LocalCertificate.ensure(settings.tlsDir());
         EmbeddedSettings.BridgePorts ports = settings.bridge();
         Map<String, String> config = new HashMap<>();
-        config.put(BridgeConfig.BOOTSTRAP_SERVERS.name(), broker.bootstrapServers());
+        config.put(BridgeConfig.BOOTSTRAP_SERVERS.name(), bootstrapServers());
         config.put(BridgeConfig.INSTANCE_ID.name(), "embedded");
         config.put(BridgeConfig.MQTT_HOST.name(), EmbeddedSettings.HOST);
         config.put(BridgeConfig.HTTP_HOST.name(), EmbeddedSettings.HOST);
@@ -176,13 +197,14 @@ public final class EmbeddedPipeline implements AutoCloseable {
         config.put(BridgeConfig.SCHEMA_REGISTRY_URL.name(), registry.confluentApiUrl());
         config.put(BridgeConfig.TLS_CERT_FILE.name(), settings.tlsDir().resolve(LocalCertificate.CERT).toAbsolutePath().toString());
         config.put(BridgeConfig.TLS_KEY_FILE.name(), settings.tlsDir().resolve(LocalCertificate.KEY).toAbsolutePath().toString());
+        config.putAll(bridgeOverrides);
         return config;
     }
 
     /** The sinks' dead-letter topics, so Connect need not create them (and log an error saying it will). */
     private void createSinkDeadLetterTopics() {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+                Map.of("bootstrap.servers", bootstrapServers()))) {
             Set<String> existing = admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS);
             List<org.apache.kafka.clients.admin.NewTopic> missing = java.util.stream.Stream.of("warehouse", "lake")
                     .map(sink -> Topics.DEAD_LETTER + "." + sink).filter(topic -> !existing.contains(topic))
@@ -249,7 +271,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         out.printf("  HTTP ingest              http://%s:%d/v1/telemetry/{deviceType}/{deviceId}/{version}   (health, /metrics, /openapi.yaml)%n",
                 EmbeddedSettings.HOST, bridge.httpPort());
         out.printf("  Devices                  %s   (./pipeline devices add|list|disable)%n", settings.devicesFile().toAbsolutePath());
-        out.printf("  Kafka bootstrap servers  %s%n", broker.bootstrapServers());
+        out.printf("  Kafka bootstrap servers  %s%n", bootstrapServers());
         out.printf("  Schema registry          %s   (Confluent API; schema.registry.url)%n", registry.confluentApiUrl());
         out.printf("  Streams app metrics      http://%s:%d/metrics   (health: /health/live, /health/ready)%n",
                 EmbeddedSettings.HOST, settings.streamsHttpPort());
@@ -271,7 +293,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return broker.bootstrapServers();
+        return externalKafka != null ? externalKafka : broker.bootstrapServers();
     }
 
     public IngestBridge bridge() {

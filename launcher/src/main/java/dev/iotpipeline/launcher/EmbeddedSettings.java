@@ -1,5 +1,6 @@
 package dev.iotpipeline.launcher;
 
+import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.streams.batch.BatchPolicy;
 import java.nio.file.Path;
 
@@ -40,7 +41,7 @@ public record EmbeddedSettings(Path dataDir, int kafkaPort, int kafkaControllerP
     }
 
     private static int free() {
-        return dev.iotpipeline.embedded.Ports.freePort(HOST);
+        return Ports.freePort(HOST);
     }
 
     public Path postgresDir() {

@@ -21,6 +21,10 @@ final class UpCommand implements Callable<Integer> {
             description = "Kafka client port (env IOT_KAFKA_PORT, default ${DEFAULT-VALUE}).")
     int kafkaPort;
 
+    @Option(names = "--kafka-bootstrap-servers", defaultValue = "${env:IOT_KAFKA_BOOTSTRAP_SERVERS:-}",
+            description = "Use this existing Kafka cluster instead of starting a broker (env IOT_KAFKA_BOOTSTRAP_SERVERS).")
+    String kafkaBootstrapServers;
+
     @Option(names = "--kafka-controller-port", defaultValue = "${env:IOT_KAFKA_CONTROLLER_PORT:-9093}",
             description = "Kafka KRaft controller port (env IOT_KAFKA_CONTROLLER_PORT, default ${DEFAULT-VALUE}).")
     int kafkaControllerPort;
@@ -90,7 +94,11 @@ final class UpCommand implements Callable<Integer> {
 
         EmbeddedPipeline pipeline;
         try {
-            pipeline = new EmbeddedPipeline(settings, System.out).start();
+            pipeline = new EmbeddedPipeline(settings, System.out);
+            if (!kafkaBootstrapServers.isBlank()) {
+                pipeline.usingKafka(kafkaBootstrapServers.strip());
+            }
+            pipeline.start();
         } catch (RuntimeException e) {
             System.err.println("ERROR: " + e.getMessage());
             return 1;

@@ -3,38 +3,18 @@ package dev.iotpipeline.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.iotpipeline.bridge.auth.Device;
-import dev.iotpipeline.bridge.auth.DeviceRegistry;
-import dev.iotpipeline.bridge.auth.PasswordHash;
 import dev.iotpipeline.embedded.Ports;
-import dev.iotpipeline.launcher.simulate.SimulatedDevice;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.awaitility.core.ConditionTimeoutException;
-import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,7 +36,7 @@ class CrashRecoveryIT {
     @Test
     void everyAcknowledgedReadingIsStoredExactlyOnceAfterTheWholeStackIsKilled() throws Exception {
         List<String> ports = freePorts();
-        Fleet fleet = new Fleet(provision(), port(ports, "--mqtt-port"));
+        QosFleet fleet = new QosFleet(dataDir.resolve("devices.json"), "crash", 2, port(ports, "--mqtt-port"));
 
         Process stack = start(ports, false);
         fleet.start();
@@ -69,7 +49,7 @@ class CrashRecoveryIT {
             await().atMost(Duration.ofSeconds(120)).until(() -> fleet.acknowledged.size() >= ackedBeforeCrash + 100);
             fleet.stop();
             assertThat(fleet.resent.get()).as("devices had to resend after the crash").isPositive();
-            assertStoredExactlyOnce(fleet, port(ports, "--postgres-port"));
+            fleet.assertStoredExactlyOnce(port(ports, "--postgres-port"), dataDir.resolve("lake"), 1);
         } finally {
             fleet.stop();
             kill(stack);
@@ -86,7 +66,7 @@ class CrashRecoveryIT {
     void aPipelineKilledWithItsProcessGroupStartsAgainAndDownStopsIt() throws Exception {
         List<String> ports = freePorts();
         int postgresPort = port(ports, "--postgres-port");
-        Fleet fleet = new Fleet(provision(), port(ports, "--mqtt-port"));
+        QosFleet fleet = new QosFleet(dataDir.resolve("devices.json"), "crash", 2, port(ports, "--mqtt-port"));
 
         Process first = start(ports, true);
         fleet.start();
@@ -105,7 +85,7 @@ class CrashRecoveryIT {
             // The devices reconnect with the secrets provisioned before the kill: still provisioned.
             await().atMost(Duration.ofSeconds(120)).until(() -> fleet.acknowledged.size() >= ackedBeforeKill + 100);
             fleet.stop();
-            assertStoredExactlyOnce(fleet, postgresPort);
+            fleet.assertStoredExactlyOnce(postgresPort, dataDir.resolve("lake"), 1);
 
             Process down = new ProcessBuilder(pipelineCommand("down", "--data-dir", dataDir.toString()))
                     .redirectErrorStream(true).start();
@@ -135,118 +115,6 @@ class CrashRecoveryIT {
 
     private static int port(List<String> ports, String option) {
         return Integer.parseInt(ports.get(ports.indexOf(option) + 1));
-    }
-
-    private List<SimulatedDevice> provision() throws Exception {
-        DeviceRegistry registry = new DeviceRegistry(dataDir.resolve("devices.json"));
-        List<SimulatedDevice> devices = new ArrayList<>();
-        for (String format : SimulatedDevice.FORMATS) {
-            for (int d = 0; d < 2; d++) {
-                String id = "crash-" + format.replace('/', '-') + "-" + d;
-                SimulatedDevice device = new SimulatedDevice(id, format, "secret-" + id, id.hashCode());
-                registry.put(new Device(id, device.deviceType(), PasswordHash.hash(device.secret(), 1_000), true));
-                devices.add(device);
-            }
-        }
-        return devices;
-    }
-
-    /** Every acknowledged reading in the warehouse once, nothing else but resends, and the lake equal to it. */
-    private void assertStoredExactlyOnce(Fleet fleet, int postgresPort) throws Exception {
-        Set<String> expected = new TreeSet<>(fleet.acknowledged);
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
-                assertThat(warehouse(postgresPort)).containsAll(expected));
-        List<String> rows = warehouse(postgresPort);
-        assertThat(rows).as("no reading twice").doesNotHaveDuplicates();
-        // Stored and not acknowledged is allowed (the device resent it and it is stored once); nothing else is.
-        assertThat(rows.size() - expected.size()).as("stored but never acknowledged").isBetween(0, fleet.devices.size());
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
-                assertThat(lake()).containsExactlyElementsOf(warehouse(postgresPort)));
-    }
-
-    /** The simulated fleet, one thread per device, publishing QoS 1 from two hours ago on. */
-    private static final class Fleet {
-        final List<SimulatedDevice> devices;
-        final int mqttPort;
-        final Set<String> acknowledged = new ConcurrentSkipListSet<>();
-        final AtomicBoolean stopped = new AtomicBoolean();
-        final AtomicInteger resent = new AtomicInteger();
-        final List<Thread> threads = new ArrayList<>();
-
-        Fleet(List<SimulatedDevice> devices, int mqttPort) {
-            this.devices = devices;
-            this.mqttPort = mqttPort;
-        }
-
-        void start() {
-            Instant from = Instant.now().minusSeconds(7200).truncatedTo(ChronoUnit.SECONDS);
-            for (SimulatedDevice device : devices) {
-                Thread thread = new Thread(() -> publish(device, mqttPort, from, acknowledged, stopped, resent), device.id());
-                thread.start();
-                threads.add(thread);
-            }
-        }
-
-        void stop() throws InterruptedException {
-            stopped.set(true);
-            for (Thread thread : threads) {
-                thread.join(60_000);
-            }
-        }
-    }
-
-    /** One device: each reading is published until acknowledged, reconnecting after any failure, as firmware does. */
-    private static void publish(SimulatedDevice device, int port, Instant start, Set<String> acknowledged, AtomicBoolean stop,
-                                AtomicInteger resent) {
-        MqttClient client = null;
-        for (int i = 0; !stop.get(); i++) {
-            Instant eventTime = start.plusSeconds(i);
-            byte[] payload = device.nextReading(eventTime);
-            for (int attempt = 0; !stop.get(); attempt++) {
-                try {
-                    if (client == null || !client.isConnected()) {
-                        client = connect(device, port);
-                    }
-                    client.publish(device.mqttTopic(), payload, 1, false);
-                    acknowledged.add(device.id() + "|" + eventTime.toEpochMilli());
-                    if (attempt > 0) {
-                        resent.incrementAndGet();
-                    }
-                    break;
-                } catch (Exception e) {
-                    closeQuietly(client);
-                    client = null;
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500)); // reconnect backoff
-                }
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
-        closeQuietly(client);
-    }
-
-    private static MqttClient connect(SimulatedDevice device, int port) throws Exception {
-        MqttClient client = new MqttClient("tcp://127.0.0.1:" + port, device.id(), new MemoryPersistence());
-        MqttConnectOptions options = new MqttConnectOptions();
-        options.setUserName(device.id());
-        options.setPassword(device.secret().toCharArray());
-        options.setConnectionTimeout(5);
-        client.setTimeToWait(15_000);
-        client.connect(options);
-        return client;
-    }
-
-    private static void closeQuietly(MqttClient client) {
-        if (client == null) {
-            return;
-        }
-        try {
-            if (client.isConnected()) {
-                client.disconnectForcibly(100, 100);
-            }
-            client.close(true);
-        } catch (Exception ignored) {
-            // the connection is already gone
-        }
     }
 
     /**
@@ -309,40 +177,5 @@ class CrashRecoveryIT {
         }
     }
 
-    private static List<String> warehouse(int port) throws Exception {
-        List<String> rows = new ArrayList<>();
-        try (Connection sql = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/iot", "iot", "iot")) {
-            for (String table : List.of("iot.env_readings", "iot.positions")) {
-                try (ResultSet result = sql.createStatement().executeQuery("SELECT device_id || '|' || "
-                        + "CAST((extract(epoch FROM event_time) * 1000)::bigint AS text) FROM " + table)) {
-                    while (result.next()) {
-                        rows.add(result.getString(1));
-                    }
-                } catch (SQLException e) {
-                    return List.of(); // tables appear with the first batch
-                }
-            }
-        }
-        Collections.sort(rows);
-        return rows;
-    }
 
-    private List<String> lake() throws Exception {
-        List<String> rows = new ArrayList<>();
-        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
-            for (String family : List.of("env_readings", "positions")) {
-                if (!Files.exists(dataDir.resolve("lake").resolve(family))) {
-                    return List.of();
-                }
-                try (ResultSet result = duck.createStatement().executeQuery("SELECT device_id || '|' || CAST(epoch_ms(event_time) AS VARCHAR)"
-                        + " FROM read_parquet('" + dataDir.resolve("lake").resolve(family) + "/**/*.parquet', hive_partitioning = true)")) {
-                    while (result.next()) {
-                        rows.add(result.getString(1));
-                    }
-                }
-            }
-        }
-        Collections.sort(rows);
-        return rows;
-    }
 }
