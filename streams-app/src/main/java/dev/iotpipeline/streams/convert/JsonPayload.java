@@ -61,6 +61,9 @@ public final class JsonPayload {
             throw new InvalidPayloadException(Reasons.MALFORMED_JSON, "not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new InvalidPayloadException(Reasons.MALFORMED_JSON, "not valid JSON: " + e.getMessage());
+        } catch (NumberFormatException e) {
+            // Jackson refuses an exponent beyond the int range (1e-1207665050236) with an unchecked exception.
+            throw new InvalidPayloadException(Reasons.MALFORMED_JSON, "a number beyond any decimal: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
             throw new InvalidPayloadException(Reasons.MALFORMED_JSON, "the payload is not a JSON object");

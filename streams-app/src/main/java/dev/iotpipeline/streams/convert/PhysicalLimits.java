@@ -21,6 +21,7 @@ public final class PhysicalLimits {
     public static final Duration MAX_EVENT_TIME_AHEAD = Duration.ofHours(24);
     /** An event time before this is refused: the mark of a device whose clock was never set. */
     public static final Instant EVENT_TIME_FLOOR = Instant.parse("2015-01-01T00:00:00Z");
+    private static final Instant LATEST_EPOCH_MILLI = Instant.ofEpochMilli(Long.MAX_VALUE);
     /** Values with this many integer digits or more (|value| &gt;= 1e15) are out of range for every field. */
     static final int MAX_MAGNITUDE_EXPONENT = 15;
     /** Values smaller in magnitude than 1e-30 are read as 0, far below any sensor's resolution. */
@@ -77,10 +78,11 @@ public final class PhysicalLimits {
      * age after the floor are valid.
      */
     public static long eventTime(Instant eventTime, Instant receiveTime) throws InvalidPayloadException {
-        Instant latest = receiveTime.plus(MAX_EVENT_TIME_AHEAD);
+        Instant latest = latest(receiveTime);
         if (eventTime.isAfter(latest)) {
             throw new InvalidPayloadException(Reasons.outOfRange("event_time"), "event_time " + eventTime
-                    + " is more than " + MAX_EVENT_TIME_AHEAD.toHours() + " h after its arrival at " + receiveTime);
+                    + " is more than " + MAX_EVENT_TIME_AHEAD.toHours() + " h after its arrival at " + receiveTime
+                    + " (or beyond epoch milliseconds)");
         }
         if (eventTime.isBefore(EVENT_TIME_FLOOR)) {
             throw new InvalidPayloadException(Reasons.outOfRange("event_time"), "event_time " + eventTime
@@ -91,11 +93,18 @@ public final class PhysicalLimits {
 
     /** {@link #eventTime(Instant, Instant)} of epoch seconds, checked before an {@code Instant} is made of them. */
     public static long eventTimeOfEpochSeconds(long seconds, Instant receiveTime) throws InvalidPayloadException {
-        if (seconds > receiveTime.plus(MAX_EVENT_TIME_AHEAD).getEpochSecond() + 1 || seconds < EVENT_TIME_FLOOR.getEpochSecond()) {
+        if (seconds > latest(receiveTime).getEpochSecond() + 1
+                || seconds < EVENT_TIME_FLOOR.getEpochSecond()) {
             throw new InvalidPayloadException(Reasons.outOfRange("event_time"), "event_time " + seconds
                     + " epoch seconds is outside " + EVENT_TIME_FLOOR + " .. 24 h after its arrival at " + receiveTime);
         }
         return eventTime(Instant.ofEpochSecond(seconds), receiveTime);
+    }
+
+    /** Arrival + 24 h, but never past the last epoch millisecond, so an accepted time always fits a long. */
+    private static Instant latest(Instant receiveTime) {
+        Instant latest = receiveTime.plus(MAX_EVENT_TIME_AHEAD);
+        return latest.isAfter(LATEST_EPOCH_MILLI) ? LATEST_EPOCH_MILLI : latest;
     }
 
     public static BigDecimal fahrenheitToCelsius(BigDecimal fahrenheit) throws InvalidPayloadException {
