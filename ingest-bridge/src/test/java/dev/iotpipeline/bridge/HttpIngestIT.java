@@ -95,6 +95,10 @@ class HttpIngestIT {
                 "payload-too-large");
         assertError(post("/v1/telemetry/env-sensor/env-h/v2", "image/png", "{}", bearer(SECRET)), 415, "unsupported-media-type");
         assertError(post("/v1/telemetry/env-sensor/env-h/v2", "application/json", "", bearer(SECRET)), 400, "empty-payload");
+        // Found by HttpRequestsTest: a Content-Type of only parameters was a 500, a %2F in the path a fifth topic level.
+        assertError(post("/v1/telemetry/env-sensor/env-h/v2", ";", "{}", bearer(SECRET)), 415, "unsupported-media-type");
+        assertError(post("/v1/telemetry/env-sensor/env-h/v2%2Fextra", "application/json", "{}", bearer(SECRET)), 400,
+                "unmatched-topic");
         assertThat(get("/metrics").body()).contains("iot_bridge_messages_refused_total").contains("reason=\"not-authenticated\"")
                 .contains("iot_bridge_security_refusals_total");
     }

@@ -146,11 +146,7 @@ public final class DeviceRegistry {
             if (!force && modified.equals(loadedVersion)) {
                 return;
             }
-            DevicesFile parsed = JSON.readValue(file.toFile(), DevicesFile.class);
-            Map<String, Device> next = new TreeMap<>();
-            if (parsed.devices() != null) {
-                parsed.devices().forEach(d -> next.put(d.id(), d));
-            }
+            Map<String, Device> next = parse(JSON.readValue(file.toFile(), DevicesFile.class));
             devices = next;
             verified.clear();
             loadedVersion = modified;
@@ -159,6 +155,26 @@ public final class DeviceRegistry {
             // Keep the last good registry: a half-written or broken file must not lock every device out.
             LOG.error("Cannot read the device registry {}; keeping the previous one: {}", file, e.getMessage());
         }
+    }
+
+    /** Every entry must name an id, a type and a hash; one that does not makes the whole file broken. */
+    private static Map<String, Device> parse(DevicesFile parsed) throws IOException {
+        if (parsed == null || parsed.devices() == null) {
+            throw new IOException("the file has no \"devices\" list");
+        }
+        Map<String, Device> next = new TreeMap<>();
+        for (int i = 0; i < parsed.devices().size(); i++) {
+            Device device = parsed.devices().get(i);
+            if (device == null || blank(device.id()) || blank(device.type()) || blank(device.secretHash())) {
+                throw new IOException("device entry " + (i + 1) + " needs an id, a type and a secret_hash");
+            }
+            next.put(device.id(), device);
+        }
+        return next;
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
     }
 
     private static byte[] fingerprint(Device device, String secret) {

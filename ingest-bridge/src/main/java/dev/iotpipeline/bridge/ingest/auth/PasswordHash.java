@@ -14,6 +14,8 @@ import javax.crypto.spec.PBEKeySpec;
 public final class PasswordHash {
 
     public static final int DEFAULT_ITERATIONS = 100_000;
+    /** More than this is no hash the bridge wrote; checking it would hold a worker thread for minutes. */
+    static final int MAX_ITERATIONS = 10_000_000;
     private static final String PREFIX = "pbkdf2-sha256";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -27,14 +29,29 @@ public final class PasswordHash {
                 + Base64.getEncoder().encodeToString(derive(secret, salt, iterations));
     }
 
+    /** Whether {@code secret} is the one {@code stored} was made from; a malformed stored value matches nothing. */
     public static boolean verify(String secret, String stored) {
-        String[] parts = stored.split("\\$");
+        if (secret == null || stored == null) {
+            return false;
+        }
+        String[] parts = stored.split("\\$", -1);
         if (parts.length != 4 || !parts[0].equals(PREFIX)) {
             return false;
         }
-        byte[] expected = Base64.getDecoder().decode(parts[3]);
-        byte[] actual = derive(secret, Base64.getDecoder().decode(parts[2]), Integer.parseInt(parts[1]));
-        return MessageDigest.isEqual(expected, actual);
+        int iterations;
+        byte[] salt;
+        byte[] expected;
+        try {
+            iterations = Integer.parseInt(parts[1]);
+            salt = Base64.getDecoder().decode(parts[2]);
+            expected = Base64.getDecoder().decode(parts[3]);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (iterations < 1 || iterations > MAX_ITERATIONS || salt.length == 0 || expected.length == 0) {
+            return false;
+        }
+        return MessageDigest.isEqual(expected, derive(secret, salt, iterations));
     }
 
     /** A random secret for a new device: 24 bytes, URL-safe base64. */

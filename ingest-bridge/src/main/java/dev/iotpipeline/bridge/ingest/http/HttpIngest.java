@@ -24,9 +24,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -143,12 +141,9 @@ public final class HttpIngest {
                 + local.port() + "\r\n");
     }
 
-    /** The credentials a request presents: bearer token (for the path's device) or basic auth. */
-    private record Credentials(String deviceId, String secret) {
-    }
-
     private void telemetry(RoutingContext ctx) {
-        Optional<Credentials> credentials = credentials(ctx, ctx.pathParam("deviceId"));
+        Optional<HttpRequests.Credentials> credentials = HttpRequests.credentials(ctx.request().getHeader("Authorization"),
+                ctx.pathParam("deviceId"));
         if (credentials.isPresent() && devices.needsHashCheck(credentials.get().deviceId(), credentials.get().secret())) {
             // PBKDF2 is slow by design: on a worker thread; the answer continues on this request's context.
             vertx.executeBlocking(() -> devices.authenticate(credentials.get().deviceId(), credentials.get().secret()), false)
@@ -175,15 +170,15 @@ public final class HttpIngest {
             return;
         }
         String contentType = ctx.request().getHeader("Content-Type");
-        String mediaType = contentType == null ? null : contentType.split(";")[0].strip().toLowerCase();
+        String mediaType = HttpRequests.mediaType(contentType);
         if (mediaType != null && !MEDIA_TYPES.contains(mediaType)) {
             error(ctx, 415, "unsupported-media-type", "Content-Type must be one of " + MEDIA_TYPES + ", got " + contentType);
             return;
         }
-        String topic = "dt/" + type + "/" + deviceId + "/" + version;
-        Optional<Route> route = router.route(topic);
+        Optional<String> topic = HttpRequests.topic(type, deviceId, version);
+        Optional<Route> route = topic.flatMap(router::route);
         if (route.isEmpty() || !route.get().deviceId().equals(deviceId)) {
-            error(ctx, 400, "unmatched-topic", "No mapping rule for " + topic);
+            error(ctx, 400, "unmatched-topic", "No mapping rule for " + topic.orElse("this path"));
             return;
         }
         byte[] payload = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
@@ -194,7 +189,7 @@ public final class HttpIngest {
         long received = System.currentTimeMillis();
         long receivedNanos = System.nanoTime();
         publisher.publish(new RawPublisher.Received(route.get(), TelemetryHeaders.PROTOCOL_HTTP, ctx.request().path(), null,
-                        null, received, contentType, Map.of()), payload)
+                        null, received, contentType, List.of()), payload)
                 .whenComplete((metadata, failure) -> ctx.vertx().runOnContext(v -> {
                     if (failure == null) {
                         metrics.accepted("http", type, receivedNanos);
@@ -224,27 +219,6 @@ public final class HttpIngest {
                         error(ctx, 503, "kafka-unavailable", "The message was not stored; retry later");
                     }
                 }));
-    }
-
-    private static Optional<Credentials> credentials(RoutingContext ctx, String pathDeviceId) {
-        String header = ctx.request().getHeader("Authorization");
-        if (header == null) {
-            return Optional.empty();
-        }
-        if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Optional.of(new Credentials(pathDeviceId, header.substring(7).strip()));
-        }
-        if (header.regionMatches(true, 0, "Basic ", 0, 6)) {
-            try {
-                String decoded = new String(Base64.getDecoder().decode(header.substring(6).strip()), StandardCharsets.UTF_8);
-                int colon = decoded.indexOf(':');
-                return colon < 0 ? Optional.empty()
-                        : Optional.of(new Credentials(decoded.substring(0, colon), decoded.substring(colon + 1)));
-            } catch (IllegalArgumentException e) {
-                return Optional.empty();
-            }
-        }
-        return Optional.empty();
     }
 
     private void error(RoutingContext ctx, int status, String reason, String message) {

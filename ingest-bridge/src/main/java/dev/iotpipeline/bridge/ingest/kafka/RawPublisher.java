@@ -1,10 +1,10 @@
 package dev.iotpipeline.bridge.ingest.kafka;
 
 import dev.iotpipeline.bridge.ingest.routing.Route;
-import dev.iotpipeline.schemas.contract.TelemetryHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -15,7 +15,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -27,7 +26,7 @@ public final class RawPublisher implements AutoCloseable {
 
     /** What the bridge knows about one received message, written as headers. */
     public record Received(Route route, String protocol, String mqttTopic, Integer qos, String clientId,
-                           long receiveTime, String contentType, Map<String, String> userProperties) {
+                           long receiveTime, String contentType, List<Map.Entry<String, String>> userProperties) {
     }
 
     /** The bridge already has {@code max.inflight.bytes} waiting for Kafka: the message was not sent. */
@@ -82,27 +81,7 @@ public final class RawPublisher implements AutoCloseable {
         if (!budget.tryAcquire(payload.length)) {
             return CompletableFuture.failedFuture(new OverBudgetException(budget.maxBytes()));
         }
-        RecordHeaders headers = new RecordHeaders();
-        Route route = message.route();
-        add(headers, TelemetryHeaders.DEVICE_ID, route.deviceId());
-        add(headers, TelemetryHeaders.DEVICE_TYPE, route.deviceType());
-        add(headers, TelemetryHeaders.FORMAT_VERSION, route.version());
-        add(headers, TelemetryHeaders.PROTOCOL, message.protocol());
-        add(headers, TelemetryHeaders.MQTT_TOPIC, message.mqttTopic());
-        if (message.qos() != null) {
-            add(headers, TelemetryHeaders.MQTT_QOS, message.qos().toString());
-        }
-        if (message.clientId() != null) {
-            add(headers, TelemetryHeaders.CLIENT_ID, message.clientId());
-        }
-        add(headers, TelemetryHeaders.RECEIVE_TIME, Long.toString(message.receiveTime()));
-        add(headers, TelemetryHeaders.BRIDGE_INSTANCE, instance);
-        if (message.contentType() != null) {
-            add(headers, TelemetryHeaders.CONTENT_TYPE, message.contentType());
-        }
-        message.userProperties().forEach((name, value) -> add(headers, TelemetryHeaders.USER_PROPERTY_PREFIX + name, value));
-        return submit(new ProducerRecord<>(route.kafkaTopic(), null, message.receiveTime(),
-                route.deviceId().getBytes(StandardCharsets.UTF_8), payload, headers), payload.length);
+        return submit(TelemetryRecords.record(message, payload, instance), payload.length);
     }
 
     /**
@@ -154,10 +133,6 @@ public final class RawPublisher implements AutoCloseable {
             budget.release(size);
             acked.completeExceptionally(e);
         }
-    }
-
-    private static void add(RecordHeaders headers, String key, String value) {
-        headers.add(key, value.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

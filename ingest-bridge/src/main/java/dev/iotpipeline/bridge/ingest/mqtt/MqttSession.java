@@ -23,7 +23,6 @@ import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -170,8 +169,8 @@ final class MqttSession implements DeviceLink {
         }
         Object handle = qos1 ? acks.add(message.messageId()) : null;
         publisher.publish(new RawPublisher.Received(route.get(), TelemetryHeaders.PROTOCOL_MQTT, topic,
-                        message.qosLevel().value(), endpoint.clientIdentifier(), System.currentTimeMillis(), contentType(message),
-                        userProperties(message)), message.payload().getBytes())
+                        message.qosLevel().value(), endpoint.clientIdentifier(), System.currentTimeMillis(), v5 ? PublishProperties.contentType(message.properties()) : null,
+                        v5 ? PublishProperties.userProperties(message.properties()) : List.of()), message.payload().getBytes())
                 .whenComplete((metadata, error) -> context.runOnContext(v -> {
                     count(error, receivedNanos);
                     if (qos1) {
@@ -318,27 +317,5 @@ final class MqttSession implements DeviceLink {
             endpoint.subscribeAcknowledge(messageId, granted);
         }
         deliveries.subscribed(this);
-    }
-
-    private String contentType(MqttPublishMessage message) {
-        if (!v5) {
-            return null;
-        }
-        var property = message.properties().getProperty(MqttProperties.MqttPropertyType.CONTENT_TYPE.value());
-        return property == null ? null : property.value().toString();
-    }
-
-    private Map<String, String> userProperties(MqttPublishMessage message) {
-        Map<String, String> properties = new LinkedHashMap<>();
-        if (v5) {
-            for (var property : message.properties().getProperties(MqttProperties.MqttPropertyType.USER_PROPERTY.value())) {
-                if (property instanceof MqttProperties.UserProperties user) {
-                    user.value().forEach(pair -> properties.put(pair.key, pair.value));
-                } else if (property instanceof MqttProperties.UserProperty user) {
-                    properties.put(user.value().key, user.value().value);
-                }
-            }
-        }
-        return properties;
     }
 }
