@@ -2,9 +2,8 @@ package dev.iotpipeline.helm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.iotpipeline.bridge.config.BridgeConfig;
-import dev.iotpipeline.bridge.routing.TopicRouter;
+import dev.iotpipeline.bridge.BridgeConfig;
+import dev.iotpipeline.bridge.MappingRules;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -42,8 +41,8 @@ class BridgeTemplateTest {
         Container bridge = RenderedChart.onlyContainer(pod(chart));
         BridgeConfig config = load(bridge);
 
-        assertThat(ports(bridge)).containsOnly(Map.entry("mqtt", config.intValue(BridgeConfig.MQTT_PORT)),
-                Map.entry("http", config.intValue(BridgeConfig.HTTP_PORT)));
+        assertThat(ports(bridge)).containsOnly(Map.entry("mqtt", config.getInt(BridgeConfig.MQTT_PORT)),
+                Map.entry("http", config.getInt(BridgeConfig.HTTP_PORT)));
         assertThat(ports(bridge)).containsEntry("mqtt", 1883).containsEntry("http", 8080);
         assertThat(bridge.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
         assertThat(bridge.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health/live");
@@ -52,10 +51,10 @@ class BridgeTemplateTest {
             bridge.getStartupProbe()}) {
             assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("http");
         }
-        assertThat(config.get(ComponentEnv.bridgeKey("tls.cert.file"))).isEmpty();
-        assertThat(config.get(BridgeConfig.BOOTSTRAP_SERVERS)).isEqualTo("kafka-bootstrap:9092");
+        assertThat(ComponentEnv.bridgeValue(config, "tls.cert.file")).isEmpty();
+        assertThat(config.getString(BridgeConfig.BOOTSTRAP_SERVERS)).isEqualTo("kafka-bootstrap:9092");
         assertThat(config.producerConfig()).containsEntry("security.protocol", "PLAINTEXT");
-        assertThat(config.get(BridgeConfig.INSTANCE_ID)).isEqualTo("$(POD_NAME)");
+        assertThat(config.getString(BridgeConfig.INSTANCE_ID)).isEqualTo("$(POD_NAME)");
         assertThat(RenderedChart.env(bridge)).containsEntry("POD_NAME", "field:metadata.name");
         // The default rules are bundled; no rules file is configured.
         assertThat(config.rulesFile()).isNull();
@@ -87,19 +86,19 @@ class BridgeTemplateTest {
         Container bridge = RenderedChart.onlyContainer(pod);
         BridgeConfig config = load(bridge);
 
-        assertThat(ports(bridge)).containsOnly(Map.entry("mqtt", config.intValue(BridgeConfig.MQTT_PORT)),
-                Map.entry("http", config.intValue(BridgeConfig.HTTP_PORT)),
-                Map.entry("mqtts", Integer.parseInt(config.get(ComponentEnv.bridgeKey("mqtt.tls.port")))),
-                Map.entry("https", Integer.parseInt(config.get(ComponentEnv.bridgeKey("https.port")))));
+        assertThat(ports(bridge)).containsOnly(Map.entry("mqtt", config.getInt(BridgeConfig.MQTT_PORT)),
+                Map.entry("http", config.getInt(BridgeConfig.HTTP_PORT)),
+                Map.entry("mqtts", Integer.parseInt(ComponentEnv.bridgeValue(config, "mqtt.tls.port"))),
+                Map.entry("https", Integer.parseInt(ComponentEnv.bridgeValue(config, "https.port"))));
         assertThat(ports(bridge)).containsEntry("mqtts", 8883).containsEntry("https", 8443);
-        assertThat(config.get(ComponentEnv.bridgeKey("tls.client.auth"))).isEqualTo("required");
-        assertFileFromSecret(pod, config.get(ComponentEnv.bridgeKey("tls.cert.file")), "iot-bridge-tls", "tls.crt");
-        assertFileFromSecret(pod, config.get(ComponentEnv.bridgeKey("tls.key.file")), "iot-bridge-tls", "tls.key");
-        assertFileFromSecret(pod, config.get(ComponentEnv.bridgeKey("tls.ca.file")), "iot-device-ca", "ca.crt");
+        assertThat(ComponentEnv.bridgeValue(config, "tls.client.auth")).isEqualTo("required");
+        assertFileFromSecret(pod, ComponentEnv.bridgeValue(config, "tls.cert.file"), "iot-bridge-tls", "tls.crt");
+        assertFileFromSecret(pod, ComponentEnv.bridgeValue(config, "tls.key.file"), "iot-bridge-tls", "tls.key");
+        assertFileFromSecret(pod, ComponentEnv.bridgeValue(config, "tls.ca.file"), "iot-device-ca", "ca.crt");
 
         // Extra settings reach the bridge as whole numbers (Helm reads YAML numbers as floats).
-        assertThat(config.intValue(BridgeConfig.MAX_PAYLOAD_BYTES)).isEqualTo(131072);
-        assertThat(config.get(ComponentEnv.bridgeKey("max.inflight.bytes"))).isEqualTo("134217728");
+        assertThat(config.getInt(BridgeConfig.MAX_PAYLOAD_BYTES)).isEqualTo(131072);
+        assertThat(ComponentEnv.bridgeValue(config, "max.inflight.bytes")).isEqualTo("134217728");
         assertThat(config.producerConfig()).containsEntry("linger.ms", "10");
 
         Service service = chart.get(Service.class, "iot-pipeline-bridge");
@@ -120,9 +119,9 @@ class BridgeTemplateTest {
         Volume volume = volumeAt(pod, rules.getParent().toString());
         ConfigMap configMap = chart.get(ConfigMap.class, volume.getConfigMap().getName());
         String json = configMap.getData().get(rules.getFileName().toString());
-        TopicRouter.RulesFile file = new ObjectMapper().readValue(json, TopicRouter.RulesFile.class);
-        assertThat(file.rules()).hasSize(2);
-        assertThat(file.rules().get(1).match("legacy/dev-7/gps")).hasValueSatisfying(route -> {
+        MappingRules parsed = MappingRules.parse(json);
+        assertThat(parsed.size()).isEqualTo(2);
+        assertThat(parsed.route("legacy/dev-7/gps")).hasValueSatisfying(route -> {
             assertThat(route.deviceId()).isEqualTo("dev-7");
             assertThat(route.kafkaTopic()).isEqualTo("iot.raw.gps-tracker");
         });

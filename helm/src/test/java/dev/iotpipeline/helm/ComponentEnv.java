@@ -2,7 +2,7 @@ package dev.iotpipeline.helm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.iotpipeline.bridge.config.BridgeConfig;
+import dev.iotpipeline.bridge.BridgeConfig;
 import dev.iotpipeline.streams.StreamsAppConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import java.util.Map;
@@ -40,17 +40,18 @@ final class ComponentEnv {
     }
 
     /**
-     * A key of BridgeConfig.KEYS by name (looked up, not compiled in, so a bridge on the class
+     * A bridge setting by key name as text (looked up, not compiled in, so a bridge on the class
      * path that lacks a key the chart sets fails here with its name).
      */
-    static dev.iotpipeline.schemas.config.ConfigKey bridgeKey(String name) {
-        return BridgeConfig.KEYS.stream().filter(k -> k.name().equals(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("BridgeConfig.KEYS has no " + name + " (an ingest-bridge older than the chart?)"));
+    static String bridgeValue(BridgeConfig config, String name) {
+        assertThat(BridgeConfig.COMPONENT.definition().names())
+                .as("BridgeConfig has no %s (an ingest-bridge older than the chart?)", name).contains(name);
+        return String.valueOf(config.values().get(name));
     }
 
     /** IOT_BRIDGE_* variables as bridge keys; fails on a name that is neither a key nor a producer passthrough. */
     static Map<String, String> bridgeKeys(Map<String, String> env) {
-        Map<String, String> byEnv = BridgeConfig.KEYS.stream().map(dev.iotpipeline.schemas.config.ConfigKey::name)
+        Map<String, String> byEnv = BridgeConfig.COMPONENT.definition().names().stream()
                 .collect(Collectors.toMap(BridgeConfig::envName, Function.identity()));
         return keys(env, BridgeConfig.ENV_PREFIX, byEnv, ProducerConfig.configNames());
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.iotpipeline.bridge.config.BridgeConfig;
+import dev.iotpipeline.bridge.BridgeConfig;
 import dev.iotpipeline.streams.StreamsAppConfig;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -107,7 +106,7 @@ class ValuesSchemaTest {
      */
     @Test
     void componentConfigKeysAreTheComponentsOwn() throws IOException {
-        Set<String> bridgeKeys = BridgeConfig.KEYS.stream().map(dev.iotpipeline.schemas.config.ConfigKey::name).collect(Collectors.toSet());
+        Set<String> bridgeKeys = BridgeConfig.COMPONENT.definition().names();
         Set<String> streamsKeys = StreamsAppConfig.COMPONENT.definition().names();
         assertConfigKeys(schema().at("/properties/bridge/properties/config"), bridgeKeys,
                 ComponentEnv.bridgeKeysSetByChart(), Set.of("mqtt.host", "http.host", "kafka.delivery.timeout.ms",

@@ -1,7 +1,7 @@
 package dev.iotpipeline.launcher;
 
+import dev.iotpipeline.bridge.BridgeConfig;
 import dev.iotpipeline.bridge.IngestBridge;
-import dev.iotpipeline.bridge.config.BridgeConfig;
 import dev.iotpipeline.embedded.ConnectWorker;
 import dev.iotpipeline.embedded.KraftBroker;
 import dev.iotpipeline.embedded.Ports;
@@ -185,18 +185,18 @@ public final class EmbeddedPipeline implements AutoCloseable {
         LocalCertificate.ensure(settings.tlsDir());
         EmbeddedSettings.BridgePorts ports = settings.bridge();
         Map<String, String> config = new HashMap<>();
-        config.put(BridgeConfig.BOOTSTRAP_SERVERS.name(), bootstrapServers());
-        config.put(BridgeConfig.INSTANCE_ID.name(), "embedded");
-        config.put(BridgeConfig.MQTT_HOST.name(), EmbeddedSettings.HOST);
-        config.put(BridgeConfig.HTTP_HOST.name(), EmbeddedSettings.HOST);
-        config.put(BridgeConfig.MQTT_PORT.name(), Integer.toString(ports.mqtt()));
-        config.put(BridgeConfig.MQTT_TLS_PORT.name(), Integer.toString(ports.mqttTls()));
-        config.put(BridgeConfig.HTTP_PORT.name(), Integer.toString(ports.http()));
-        config.put(BridgeConfig.HTTPS_PORT.name(), Integer.toString(ports.https()));
-        config.put(BridgeConfig.DEVICES_FILE.name(), settings.devicesFile().toAbsolutePath().toString());
-        config.put(BridgeConfig.SCHEMA_REGISTRY_URL.name(), registry.confluentApiUrl());
-        config.put(BridgeConfig.TLS_CERT_FILE.name(), settings.tlsDir().resolve(LocalCertificate.CERT).toAbsolutePath().toString());
-        config.put(BridgeConfig.TLS_KEY_FILE.name(), settings.tlsDir().resolve(LocalCertificate.KEY).toAbsolutePath().toString());
+        config.put(BridgeConfig.BOOTSTRAP_SERVERS, bootstrapServers());
+        config.put(BridgeConfig.INSTANCE_ID, "embedded");
+        config.put(BridgeConfig.MQTT_HOST, EmbeddedSettings.HOST);
+        config.put(BridgeConfig.HTTP_HOST, EmbeddedSettings.HOST);
+        config.put(BridgeConfig.MQTT_PORT, Integer.toString(ports.mqtt()));
+        config.put(BridgeConfig.MQTT_TLS_PORT, Integer.toString(ports.mqttTls()));
+        config.put(BridgeConfig.HTTP_PORT, Integer.toString(ports.http()));
+        config.put(BridgeConfig.HTTPS_PORT, Integer.toString(ports.https()));
+        config.put(BridgeConfig.DEVICES_FILE, settings.devicesFile().toAbsolutePath().toString());
+        config.put(BridgeConfig.SCHEMA_REGISTRY_URL, registry.confluentApiUrl());
+        config.put(BridgeConfig.TLS_CERT_FILE, settings.tlsDir().resolve(LocalCertificate.CERT).toAbsolutePath().toString());
+        config.put(BridgeConfig.TLS_KEY_FILE, settings.tlsDir().resolve(LocalCertificate.KEY).toAbsolutePath().toString());
         config.putAll(bridgeOverrides);
         return config;
     }

@@ -1,12 +1,13 @@
 package dev.iotpipeline.launcher;
 
+import dev.iotpipeline.bridge.DevicesCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code ./pipeline}: runs and operates the pipeline on one machine. */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, version = "iot-pipeline 0.1.0-SNAPSHOT",
         description = "Runs the IoT pipeline embedded on this machine.",
-        subcommands = {UpCommand.class, DownCommand.class, dev.iotpipeline.bridge.auth.DevicesCommand.class, SimulateCommand.class, StatusCommand.class, QueryCommand.class, ShadowCommand.class,
+        subcommands = {UpCommand.class, DownCommand.class, DevicesCommand.class, SimulateCommand.class, StatusCommand.class, QueryCommand.class, ShadowCommand.class,
                 CommandsCommand.class, CommandLine.HelpCommand.class})
 public final class Pipeline {
 

@@ -1,8 +1,6 @@
 package dev.iotpipeline.launcher;
 
-import dev.iotpipeline.bridge.auth.Device;
-import dev.iotpipeline.bridge.auth.DeviceRegistry;
-import dev.iotpipeline.bridge.auth.PasswordHash;
+import dev.iotpipeline.bridge.DeviceProvisioning;
 import dev.iotpipeline.launcher.simulate.SimulatedDevice;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -126,7 +124,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     private List<SimulatedDevice> provision() throws Exception {
-        DeviceRegistry registry = new DeviceRegistry(devicesFile);
+        DeviceProvisioning registry = new DeviceProvisioning(devicesFile);
         List<SimulatedDevice> devices = new ArrayList<>();
         for (String format : SimulatedDevice.FORMATS) {
             for (int i = 1; i <= devicesPerFormat; i++) {
@@ -134,10 +132,7 @@ final class SimulateCommand implements Callable<Integer> {
                 String secret = "sim-secret-" + id;
                 SimulatedDevice device = new SimulatedDevice(id, format, secret, seed * 31 + id.hashCode());
                 devices.add(device);
-                var known = registry.find(id);
-                if (known.isEmpty() || !known.get().enabled() || !PasswordHash.verify(secret, known.get().secretHash())) {
-                    registry.put(new Device(id, device.deviceType(), PasswordHash.hash(secret, PasswordHash.DEFAULT_ITERATIONS), true));
-                }
+                registry.ensure(id, device.deviceType(), secret);
             }
         }
         System.out.printf("Provisioned %d simulated devices (%d per format version) in %s%n", devices.size(), devicesPerFormat, devicesFile);

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.iotpipeline.bridge.auth.Device;
-import dev.iotpipeline.bridge.auth.DeviceRegistry;
-import dev.iotpipeline.bridge.auth.PasswordHash;
+import dev.iotpipeline.bridge.DeviceProvisioning;
 import dev.iotpipeline.launcher.simulate.SimulatedDevice;
 import dev.iotpipeline.schemas.contract.DeadLetterHeaders;
 import dev.iotpipeline.schemas.contract.Topics;
@@ -54,7 +52,7 @@ class DevicesToWarehouseIT {
         int envReadings = 0;
         int positions = 0;
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start()) {
-            DeviceRegistry registry = new DeviceRegistry(settings.devicesFile());
+            DeviceProvisioning registry = new DeviceProvisioning(settings.devicesFile());
             Instant start = Instant.now().minusSeconds(3600);
             HttpClient http = HttpClient.newHttpClient();
             for (String format : SimulatedDevice.FORMATS) {
@@ -117,9 +115,9 @@ class DevicesToWarehouseIT {
         void close() throws Exception;
     }
 
-    private static SimulatedDevice provision(DeviceRegistry registry, String id, String format) throws Exception {
+    private static SimulatedDevice provision(DeviceProvisioning registry, String id, String format) throws Exception {
         SimulatedDevice device = new SimulatedDevice(id, format, "secret-" + id, id.hashCode());
-        registry.put(new Device(id, device.deviceType(), PasswordHash.hash(device.secret(), 1_000), true));
+        registry.put(id, device.deviceType(), device.secret(), 1_000);
         return device;
     }
 

@@ -3,9 +3,7 @@ package dev.iotpipeline.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.iotpipeline.bridge.auth.Device;
-import dev.iotpipeline.bridge.auth.DeviceRegistry;
-import dev.iotpipeline.bridge.auth.PasswordHash;
+import dev.iotpipeline.bridge.DeviceProvisioning;
 import dev.iotpipeline.launcher.simulate.SimulatedDevice;
 import dev.iotpipeline.schemas.contract.DeadLetterHeaders;
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;
@@ -68,7 +66,7 @@ class HostileReadingsIT {
         EmbeddedSettings settings = EmbeddedSettings.onFreePorts(dataDir,
                 new BatchPolicy(BatchPolicy.DEFAULT_MAX_RECORDS, BatchPolicy.DEFAULT_MAX_BYTES, Duration.ofSeconds(1)));
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start()) {
-            DeviceRegistry registry = new DeviceRegistry(settings.devicesFile());
+            DeviceProvisioning registry = new DeviceProvisioning(settings.devicesFile());
             SimulatedDevice envV1 = provision(registry, "hostile-env-v1", "env-sensor/v1");
             SimulatedDevice envV2Http = provision(registry, "hostile-env-v2-http", "env-sensor/v2");
             SimulatedDevice envV2Mqtt = provision(registry, "hostile-env-v2-mqtt", "env-sensor/v2");
@@ -141,9 +139,9 @@ class HostileReadingsIT {
                 + "\"battery\":{\"voltage\":3.71},\"msgId\":\"" + msgId + "\"}";
     }
 
-    private static SimulatedDevice provision(DeviceRegistry registry, String id, String format) throws Exception {
+    private static SimulatedDevice provision(DeviceProvisioning registry, String id, String format) throws Exception {
         SimulatedDevice device = new SimulatedDevice(id, format, "secret-" + id, id.hashCode());
-        registry.put(new Device(id, device.deviceType(), PasswordHash.hash(device.secret(), 1_000), true));
+        registry.put(id, device.deviceType(), device.secret(), 1_000);
         return device;
     }
 

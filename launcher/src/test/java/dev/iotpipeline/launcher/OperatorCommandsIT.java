@@ -1,7 +1,10 @@
 package dev.iotpipeline.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.iotpipeline.bridge.DeviceProvisioning;
+import dev.iotpipeline.launcher.simulate.SimulatedDevice;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.registry.serde.ConfluentAvroDeserializer;
 import dev.iotpipeline.schemas.command.Command;
@@ -16,6 +19,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
@@ -37,8 +41,7 @@ class OperatorCommandsIT {
         EmbeddedSettings settings = EmbeddedSettings.onFreePorts(dataDir, BatchPolicy.defaults());
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start()) {
             String[] target = {"--kafka", pipeline.bootstrapServers(), "--registry", pipeline.registryUrl()};
-            new dev.iotpipeline.bridge.auth.DeviceRegistry(settings.devicesFile()).put(new dev.iotpipeline.bridge.auth.Device(
-                    "env-0001", "env-sensor", dev.iotpipeline.bridge.auth.PasswordHash.hash("s1", 1_000), true));
+            new DeviceProvisioning(settings.devicesFile()).put("env-0001", "env-sensor", "s1", 1_000);
             List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
             var device = new org.eclipse.paho.client.mqttv3.MqttClient("tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), "env-0001",
                     new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
@@ -65,10 +68,10 @@ class OperatorCommandsIT {
             assertThat(command.getTarget()).isEqualTo(CommandTarget.DEVICE_TYPE);
             assertThat(Duration.between(command.getCreatedTime(), command.getExpiresTime())).isEqualTo(Duration.ofMinutes(10));
 
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(received)
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(received)
                     .contains("cmd/env-sensor/broadcast/reboot {\"delay_s\":5}",
                             "shadow/env-sensor/env-0001/delta {\"version\":2,\"delta\":{\"interval_s\":60,\"led\":\"on\"}}"));
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     assertThat(run(concat(new String[] {"command", "status", commandId}, target))).contains("DELIVERED  1 devices"));
             device.disconnect();
         }
@@ -82,13 +85,13 @@ class OperatorCommandsIT {
                     "--mqtt", "tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), "--http", "http://127.0.0.1:" + pipeline.bridge().httpPort(),
                     "--devices-file", settings.devicesFile().toString());
             assertThat(sent).contains("Provisioned 5 simulated devices");
-            for (String format : dev.iotpipeline.launcher.simulate.SimulatedDevice.FORMATS) {
+            for (String format : SimulatedDevice.FORMATS) {
                 assertThat(sent).contains(format);
             }
             String[] status = {"status", "--data-dir", dataDir.toString(), "--http-port", Integer.toString(pipeline.bridge().httpPort()),
                 "--streams-http-port", Integer.toString(settings.streamsHttpPort()), "--postgres-port", Integer.toString(settings.postgresPort())};
             assertThat(run(status)).containsPattern("messages accepted\\s+25\\n");
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                     assertThat(run(status)).containsPattern("raw messages read\\s+25\\n"));
             // A second run reuses the provisioned devices and secrets.
             assertThat(run("simulate", "--devices", "1", "--count", "5", "--rate", "200",
@@ -127,7 +130,7 @@ class OperatorCommandsIT {
     }
 
     private static String[] concat(String[] a, String[] b) {
-        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        String[] all = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
         return all;
     }

@@ -3,9 +3,7 @@ package dev.iotpipeline.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.iotpipeline.bridge.auth.Device;
-import dev.iotpipeline.bridge.auth.DeviceRegistry;
-import dev.iotpipeline.bridge.auth.PasswordHash;
+import dev.iotpipeline.bridge.DeviceProvisioning;
 import dev.iotpipeline.launcher.simulate.SimulatedDevice;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,12 +50,12 @@ final class QosFleet {
     /** Provisions {@code perFormat} devices of every format into {@code devicesFile}. */
     QosFleet(Path devicesFile, String prefix, int perFormat, int mqttPort) throws Exception {
         this.mqttPort = mqttPort;
-        DeviceRegistry registry = new DeviceRegistry(devicesFile);
+        DeviceProvisioning registry = new DeviceProvisioning(devicesFile);
         for (String format : SimulatedDevice.FORMATS) {
             for (int d = 0; d < perFormat; d++) {
                 String id = prefix + "-" + format.replace('/', '-') + "-" + d;
                 SimulatedDevice device = new SimulatedDevice(id, format, "secret-" + id, id.hashCode());
-                registry.put(new Device(id, device.deviceType(), PasswordHash.hash(device.secret(), 1_000), true));
+                registry.put(id, device.deviceType(), device.secret(), 1_000);
                 devices.add(device);
             }
         }
