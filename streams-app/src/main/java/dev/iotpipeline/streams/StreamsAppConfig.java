@@ -6,9 +6,12 @@ import dev.iotpipeline.config.LayeredConfig;
 import dev.iotpipeline.config.ServiceConfig;
 import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.streams.batch.BatchPolicy;
+import dev.iotpipeline.streams.convert.PhysicalLimits;
 import dev.iotpipeline.streams.topology.TopologySettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +52,7 @@ public final class StreamsAppConfig extends ServiceConfig {
     public static final String TOPIC_REPLICATION = "topics.replication.factor";
     public static final String BATCH_MAX_MESSAGE_BYTES = "topics.batch.max.message.bytes";
     public static final String DEDUP_WINDOW_MS = "dedup.window.ms";
+    public static final String EVENT_TIME_FLOOR = "event.time.floor";
     public static final String BATCH_MAX_RECORDS = "batch.max.records";
     public static final String BATCH_MAX_BYTES = "batch.max.bytes";
     public static final String BATCH_MAX_AGE_MS = "batch.max.age.ms";
@@ -77,6 +81,14 @@ public final class StreamsAppConfig extends ServiceConfig {
             throw new ConfigException(name, value, "must name at least one topic, comma-separated");
         }
     }, () -> "a non-empty list");
+
+    private static final ConfigDef.Validator INSTANT = ConfigDef.LambdaValidator.with((name, value) -> {
+        try {
+            Instant.parse((String) value);
+        } catch (DateTimeParseException e) {
+            throw new ConfigException(name, value, "must be an ISO-8601 UTC instant such as 2015-01-01T00:00:00Z");
+        }
+    }, () -> "an ISO-8601 instant");
 
     public static final ConfigComponent COMPONENT = new ConfigComponent("streams app", ENV_PREFIX, new ConfigDef()
             .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
@@ -127,6 +139,10 @@ public final class StreamsAppConfig extends ServiceConfig {
             .define(DEDUP_WINDOW_MS, Type.LONG, 86_400_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                     "How long a (device_id, message_id) is remembered to drop redelivered readings (default 24 h).",
                     PROCESSING, 1, Width.SHORT, "Duplicate window (ms)")
+            .define(EVENT_TIME_FLOOR, Type.STRING, PhysicalLimits.DEFAULT_EVENT_TIME_FLOOR.toString(), INSTANT,
+                    Importance.LOW, "Readings whose event time is before this UTC instant are dead-lettered "
+                            + "(out-of-range:event_time): the mark of a device whose clock was never set. Later readings "
+                            + "of any age are valid.", PROCESSING, 2, Width.MEDIUM, "Event time floor")
             .define(BATCH_MAX_RECORDS, Type.INT, BatchPolicy.DEFAULT_MAX_RECORDS, ConfigDef.Range.atLeast(1),
                     Importance.MEDIUM, "A batch closes when it holds this many records.", BATCHES, 1, Width.SHORT,
                     "Max records")
@@ -235,7 +251,7 @@ public final class StreamsAppConfig extends ServiceConfig {
 
     public TopologySettings topologySettings() {
         List<String> raw = getList(RAW_TOPICS).stream().map(String::strip).toList();
-        return new TopologySettings(raw, getString(DEAD_LETTER_TOPIC), dedupWindow());
+        return new TopologySettings(raw, getString(DEAD_LETTER_TOPIC), dedupWindow(), Instant.parse(getString(EVENT_TIME_FLOOR)));
     }
 
     /** Settings for the schema registry client: every {@code schema.registry.*} key plus the basic auth. */

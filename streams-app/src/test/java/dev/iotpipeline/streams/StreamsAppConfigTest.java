@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,10 @@ class StreamsAppConfigTest {
         assertThat(config.batchPolicy().maxAge()).isEqualTo(Duration.ofSeconds(60));
         assertThat(config.dedupWindow()).isEqualTo(Duration.ofHours(24));
         assertThat(config.topologySettings().rawTopics()).containsExactly("iot.raw.env-sensor", "iot.raw.gps-tracker");
+        assertThat(config.topologySettings().eventTimeFloor()).isEqualTo(Instant.parse("2015-01-01T00:00:00Z"));
+        assertThat(StreamsAppConfig.of(Map.of("bootstrap.servers", "k:9092", "schema.registry.url", "http://r",
+                "event.time.floor", "2020-01-01T00:00:00Z")).topologySettings().eventTimeFloor())
+                .isEqualTo(Instant.parse("2020-01-01T00:00:00Z"));
     }
 
     @Test
@@ -60,7 +65,8 @@ class StreamsAppConfigTest {
     @Test
     void validatorsRefuseValuesOutsideTheirRange() {
         for (Map.Entry<String, String> bad : Map.of("processing.guarantee", "exactly_once", "http.port", "65536",
-                "batch.max.bytes", "1023", "topics.replication.factor", "0", "topics.raw", " ").entrySet()) {
+                "batch.max.bytes", "1023", "topics.replication.factor", "0", "topics.raw", " ",
+                "event.time.floor", "2015-01-01").entrySet()) {
             Map<String, String> values = new HashMap<>(REQUIRED);
             values.put(bad.getKey(), bad.getValue());
             assertThatThrownBy(() -> StreamsAppConfig.of(values)).as(bad.getKey())

@@ -19,8 +19,8 @@ public final class PhysicalLimits {
 
     /** An event time further than this after its arrival is refused. */
     public static final Duration MAX_EVENT_TIME_AHEAD = Duration.ofHours(24);
-    /** An event time before this is refused: the mark of a device whose clock was never set. */
-    public static final Instant EVENT_TIME_FLOOR = Instant.parse("2015-01-01T00:00:00Z");
+    /** By default an event time before this is refused: the mark of a device whose clock was never set. */
+    public static final Instant DEFAULT_EVENT_TIME_FLOOR = Instant.parse("2015-01-01T00:00:00Z");
     private static final Instant LATEST_EPOCH_MILLI = Instant.ofEpochMilli(Long.MAX_VALUE);
     /** Values with this many integer digits or more (|value| &gt;= 1e15) are out of range for every field. */
     static final int MAX_MAGNITUDE_EXPONENT = 15;
@@ -73,32 +73,34 @@ public final class PhysicalLimits {
     }
 
     /**
-     * Checks the event time against the window [{@link #EVENT_TIME_FLOOR}, arrival +
+     * Checks the event time against the window [the reading's clock floor, arrival +
      * {@link #MAX_EVENT_TIME_AHEAD}] and returns it in epoch milliseconds. Late readings of any
      * age after the floor are valid.
      */
-    public static long eventTime(Instant eventTime, Instant receiveTime) throws InvalidPayloadException {
+    public static long eventTime(Instant eventTime, RawReading reading) throws InvalidPayloadException {
+        Instant receiveTime = reading.receiveTime();
         Instant latest = latest(receiveTime);
         if (eventTime.isAfter(latest)) {
             throw new InvalidPayloadException(Reasons.outOfRange("event_time"), "event_time " + eventTime
                     + " is more than " + MAX_EVENT_TIME_AHEAD.toHours() + " h after its arrival at " + receiveTime
                     + " (or beyond epoch milliseconds)");
         }
-        if (eventTime.isBefore(EVENT_TIME_FLOOR)) {
+        if (eventTime.isBefore(reading.eventTimeFloor())) {
             throw new InvalidPayloadException(Reasons.outOfRange("event_time"), "event_time " + eventTime
-                    + " is before " + EVENT_TIME_FLOOR + " (a device clock that was never set)");
+                    + " is before " + reading.eventTimeFloor() + " (a device clock that was never set)");
         }
         return eventTime.toEpochMilli();
     }
 
-    /** {@link #eventTime(Instant, Instant)} of epoch seconds, checked before an {@code Instant} is made of them. */
-    public static long eventTimeOfEpochSeconds(long seconds, Instant receiveTime) throws InvalidPayloadException {
-        if (seconds > latest(receiveTime).getEpochSecond() + 1
-                || seconds < EVENT_TIME_FLOOR.getEpochSecond()) {
+    /** {@link #eventTime(Instant, RawReading)} of epoch seconds, checked before an {@code Instant} is made of them. */
+    public static long eventTimeOfEpochSeconds(long seconds, RawReading reading) throws InvalidPayloadException {
+        if (seconds > latest(reading.receiveTime()).getEpochSecond() + 1
+                || seconds < reading.eventTimeFloor().getEpochSecond()) {
             throw new InvalidPayloadException(Reasons.outOfRange("event_time"), "event_time " + seconds
-                    + " epoch seconds is outside " + EVENT_TIME_FLOOR + " .. 24 h after its arrival at " + receiveTime);
+                    + " epoch seconds is outside " + reading.eventTimeFloor() + " .. 24 h after its arrival at "
+                    + reading.receiveTime());
         }
-        return eventTime(Instant.ofEpochSecond(seconds), receiveTime);
+        return eventTime(Instant.ofEpochSecond(seconds), reading);
     }
 
     /** Arrival + 24 h, but never past the last epoch millisecond, so an accepted time always fits a long. */

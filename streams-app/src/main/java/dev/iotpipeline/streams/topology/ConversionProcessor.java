@@ -33,11 +33,13 @@ final class ConversionProcessor implements Processor<byte[], byte[], Object, Obj
 
     private final ConverterRegistry converters;
     private final StreamsMetrics metrics;
+    private final Instant eventTimeFloor;
     private ProcessorContext<Object, Object> context;
 
-    ConversionProcessor(ConverterRegistry converters, StreamsMetrics metrics) {
+    ConversionProcessor(ConverterRegistry converters, StreamsMetrics metrics, Instant eventTimeFloor) {
         this.converters = converters;
         this.metrics = metrics;
+        this.eventTimeFloor = eventTimeFloor;
     }
 
     @Override
@@ -68,7 +70,8 @@ final class ConversionProcessor implements Processor<byte[], byte[], Object, Obj
             if (record.value() == null) {
                 throw new InvalidPayloadException(Reasons.BAD_LENGTH, "the record has no payload");
             }
-            SpecificRecord canonical = convert(converter.get(), new RawReading(record.value(), deviceId, receiveTime(record)));
+            SpecificRecord canonical = convert(converter.get(), new RawReading(record.value(), deviceId, receiveTime(record),
+                    eventTimeFloor));
             context.forward(new Record<Object, Object>(deviceId, canonical, record.timestamp(), headers), CANONICAL);
         } catch (InvalidPayloadException e) {
             deadLetter(record, e.reason(), e.getMessage(), sourceFormat);

@@ -58,7 +58,7 @@ public final class TelemetryTopology {
         Topology topology = new Topology();
         topology.addSource(RAW_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 settings.rawTopics().toArray(String[]::new));
-        topology.addProcessor(CONVERT, () -> new ConversionProcessor(converters, metrics), RAW_SOURCE);
+        topology.addProcessor(CONVERT, () -> new ConversionProcessor(converters, metrics, settings.eventTimeFloor()), RAW_SOURCE);
         topology.addSink(ConversionProcessor.DEAD_LETTER, settings.deadLetterTopic(),
                 new ByteArraySerializer(), new ByteArraySerializer(), CONVERT);
         topology.addProcessor(ConversionProcessor.CANONICAL,

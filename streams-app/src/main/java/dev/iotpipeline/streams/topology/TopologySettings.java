@@ -1,7 +1,9 @@
 package dev.iotpipeline.streams.topology;
 
 import dev.iotpipeline.schemas.contract.Topics;
+import dev.iotpipeline.streams.convert.PhysicalLimits;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -11,8 +13,15 @@ import java.util.List;
  * @param rawTopics raw topics the bridge writes
  * @param deadLetterTopic where records that cannot be converted or batched go
  * @param dedupWindow how long a (device id, message id) is remembered
+ * @param eventTimeFloor readings with an earlier event time are refused
  */
-public record TopologySettings(List<String> rawTopics, String deadLetterTopic, Duration dedupWindow) {
+public record TopologySettings(List<String> rawTopics, String deadLetterTopic, Duration dedupWindow,
+                               Instant eventTimeFloor) {
+
+    /** With the default clock floor. */
+    public TopologySettings(List<String> rawTopics, String deadLetterTopic, Duration dedupWindow) {
+        this(rawTopics, deadLetterTopic, dedupWindow, PhysicalLimits.DEFAULT_EVENT_TIME_FLOOR);
+    }
 
     public static final Duration DEFAULT_DEDUP_WINDOW = Duration.ofHours(24);
 

@@ -177,7 +177,7 @@ class ConverterFuzzTest {
     }
 
     private static void eventTime(Instant time, Instant received) {
-        assertThat(time).isAfterOrEqualTo(PhysicalLimits.EVENT_TIME_FLOOR)
+        assertThat(time).isAfterOrEqualTo(PhysicalLimits.DEFAULT_EVENT_TIME_FLOOR)
                 .isBeforeOrEqualTo(received.plus(PhysicalLimits.MAX_EVENT_TIME_AHEAD));
     }
 

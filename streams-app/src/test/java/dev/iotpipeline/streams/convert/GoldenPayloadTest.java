@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotpipeline.schemas.canonical.EnvReading;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -84,6 +86,18 @@ class GoldenPayloadTest {
                 .containsExactlyInAnyOrderElementsOf(CONVERTERS.formats());
         assertThat(cases(true).map(a -> ((FormatConverter) a.get()[2]).sourceFormat()).distinct())
                 .containsExactlyInAnyOrderElementsOf(CONVERTERS.formats());
+    }
+
+    @Test
+    void theClockFloorIsTheReadingsOwn() throws Exception {
+        FormatConverter v1 = CONVERTERS.find("env-sensor", "v1").orElseThrow();
+        byte[] payload = "{\"id\":\"env-0001\",\"ts\":1735689599,\"t\":215,\"h\":41}".getBytes(StandardCharsets.UTF_8);
+        Instant received = Instant.parse(RECEIVED);
+
+        assertThat(((EnvReading) v1.convert(new RawReading(payload, "env-0001", received))).getEventTime())
+                .isEqualTo(Instant.parse("2024-12-31T23:59:59Z"));
+        assertThatThrownBy(() -> v1.convert(new RawReading(payload, "env-0001", received, Instant.parse("2025-01-01T00:00:00Z"))))
+                .satisfies(e -> assertThat(((InvalidPayloadException) e).reason()).isEqualTo("out-of-range:event_time"));
     }
 
     private static RawReading reading(Path payload, FormatConverter converter) throws IOException {

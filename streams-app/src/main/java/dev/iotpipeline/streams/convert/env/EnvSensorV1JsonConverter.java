@@ -36,7 +36,7 @@ public final class EnvSensorV1JsonConverter implements FormatConverter {
         if (seconds < 0) {
             throw InvalidPayloadException.invalid("ts", "negative epoch seconds " + seconds);
         }
-        long eventTime = PhysicalLimits.eventTimeOfEpochSeconds(seconds, reading.receiveTime());
+        long eventTime = PhysicalLimits.eventTimeOfEpochSeconds(seconds, reading);
         Optional<Long> battery = json.optionalInteger("bat");
         return EnvReading.newBuilder()
                 .setDeviceId(reading.deviceId())

@@ -45,7 +45,7 @@ public final class EnvSensorV2JsonConverter implements FormatConverter {
             throw InvalidPayloadException.invalid("v", "a v2 payload says it is version " + formatVersion.get());
         }
         DeviceIds.requireSame(reading.deviceId(), json.requiredText("device.id"));
-        long eventTime = PhysicalLimits.eventTime(parseTime(json.requiredText("time")), reading.receiveTime());
+        long eventTime = PhysicalLimits.eventTime(parseTime(json.requiredText("time")), reading);
         Optional<BigDecimal> voltage = json.optionalNumber("battery.voltage");
         Optional<String> firmware = json.optionalText("device.fw");
         Optional<String> messageId = json.optionalText("msgId");

@@ -58,7 +58,7 @@ public final class EnvSensorV3BinaryConverter implements FormatConverter {
         long seconds = Integer.toUnsignedLong(in.getInt(3));
         int flags = Byte.toUnsignedInt(in.get(13));
         boolean sensorFault = (flags & SENSOR_FAULT) != 0;
-        long eventTime = PhysicalLimits.eventTimeOfEpochSeconds(seconds, reading.receiveTime());
+        long eventTime = PhysicalLimits.eventTimeOfEpochSeconds(seconds, reading);
         return EnvReading.newBuilder()
                 .setDeviceId(reading.deviceId())
                 .setEventTime(Instant.ofEpochMilli(eventTime))

@@ -43,7 +43,7 @@ public final class GpsTrackerV1TextConverter implements FormatConverter {
                     "expected 5 or 6 comma-separated fields, got " + fields.length);
         }
         DeviceIds.requireSame(reading.deviceId(), fields[0].strip());
-        long eventTime = PhysicalLimits.eventTimeOfEpochSeconds(epochSeconds(fields[1]), reading.receiveTime());
+        long eventTime = PhysicalLimits.eventTimeOfEpochSeconds(epochSeconds(fields[1]), reading);
         return Position.newBuilder()
                 .setDeviceId(reading.deviceId())
                 .setEventTime(Instant.ofEpochMilli(eventTime))

@@ -38,7 +38,7 @@ public final class GpsTrackerV2JsonConverter implements FormatConverter {
         if (millis < 0) {
             throw InvalidPayloadException.invalid("ts", "negative epoch milliseconds " + millis);
         }
-        long eventTime = PhysicalLimits.eventTime(Instant.ofEpochMilli(millis), reading.receiveTime());
+        long eventTime = PhysicalLimits.eventTime(Instant.ofEpochMilli(millis), reading);
         String type = json.requiredText("position.type");
         if (!"Point".equals(type)) {
             throw InvalidPayloadException.invalid("position.type", "expected a GeoJSON \"Point\", got \"" + type + "\"");
