@@ -2,6 +2,9 @@ package dev.iotpipeline.connect.common;
 
 import dev.iotpipeline.registry.client.SchemaRegistryClient;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import org.apache.kafka.common.metrics.Gauge;
+import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 
@@ -22,6 +25,30 @@ public abstract class BatchSinkTask extends SinkTask {
         decoder = new BatchDecoder(registry);
         deadLetters = new DeadLetters(context, stage);
         retries = new Retries(context, retryBackoffMs);
+        registerMetrics();
+    }
+
+    /**
+     * The task's own metrics, through the worker's plugin metrics (JMX
+     * {@code kafka.connect:type=plugins,connector=...,task=...}, and every configured reporter).
+     */
+    private void registerMetrics() {
+        PluginMetrics metrics;
+        try {
+            metrics = context.pluginMetrics();
+        } catch (NoSuchMethodError | NoClassDefFoundError e) {
+            return; // a worker older than Kafka 4.1
+        }
+        if (metrics == null) {
+            return;
+        }
+        metrics.addMetric(metrics.metricName("retries-total", "Times the task asked the worker to redeliver after a transient "
+                + "failure (store or registry unavailable)", new LinkedHashMap<>()), (Gauge<Long>) (config, now) -> retries.count());
+        metrics.addMetric(metrics.metricName("dead-lettered-records-total", "Batch records sent whole to the dead-letter topic "
+                + "(not a batch)", new LinkedHashMap<>()), (Gauge<Long>) (config, now) -> deadLetters.records());
+        metrics.addMetric(metrics.metricName("dead-lettered-readings-total", "Single readings of batches sent to the dead-letter "
+                + "topic (refused by the row check or the store)", new LinkedHashMap<>()),
+                (Gauge<Long>) (config, now) -> deadLetters.readings());
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.EncoderFactory;
@@ -42,6 +43,8 @@ public final class DeadLetters {
 
     private final ErrantRecordReporter reporter;
     private final String stage;
+    private final AtomicLong records = new AtomicLong();
+    private final AtomicLong readings = new AtomicLong();
 
     /** @param stage named in {@link DeadLetterHeaders#STAGE}, e.g. {@code lake-sink} */
     public DeadLetters(SinkTaskContext context, String stage) {
@@ -64,6 +67,7 @@ public final class DeadLetters {
         }
         LOG.warn("Batch at {} sent to the dead-letter topic: {}", where(record), error.getMessage());
         await(record, List.of(reporter.report(record, error)));
+        records.incrementAndGet();
     }
 
     /** Each refused reading of {@code batch} (from {@code record}) as its own dead letter. */
@@ -71,18 +75,32 @@ public final class DeadLetters {
         if (rows.isEmpty()) {
             return;
         }
+        RefusedRow first = rows.get(0);
         if (reporter == null) {
-            RefusedRow first = rows.get(0);
             throw new ConnectException("Cannot store " + describe(batch, first) + " from " + where(record)
                     + " and no dead-letter topic is set: " + first.message());
         }
+        // One line per batch at WARN (a bad batch can refuse thousands of readings), each reading at DEBUG.
+        LOG.warn("Batch {} from {}: {} of {} readings sent to the dead-letter topic, the first {}: {}", batch.batchId(),
+                where(record), rows.size(), batch.readings().size(), first.position(), first.message());
         List<Future<Void>> sent = new ArrayList<>(rows.size());
         for (RefusedRow row : rows) {
-            LOG.warn("{} from {} sent to the dead-letter topic: {}", describe(batch, row), where(record), row.message());
+            LOG.debug("{} from {} sent to the dead-letter topic: {}", describe(batch, row), where(record), row.message());
             sent.add(reporter.report(rowRecord(record, batch, row), new DataException(describe(batch, row) + " refused ("
                     + row.reason() + "): " + row.message())));
         }
         await(record, sent);
+        readings.addAndGet(rows.size());
+    }
+
+    /** Whole records dead-lettered since the task started. */
+    public long records() {
+        return records.get();
+    }
+
+    /** Single readings dead-lettered since the task started. */
+    public long readings() {
+        return readings.get();
     }
 
     private SinkRecord rowRecord(SinkRecord record, Batch batch, RefusedRow row) {

@@ -21,7 +21,7 @@ class DeadLettersTest {
 
     @Test
     void aRefusedReadingIsItsOwnDeadLetterWithTheReadingAndWhereItCameFrom() {
-        Batch batch = TestBatches.decoded(TestBatches.env("d-1", "m1", TestBatches.T0, 21.5), TestBatches.env("d-2", "m\u00002", TestBatches.T0, 21.5));
+        Batch batch = TestBatches.decodedEnv(TestBatches.env("d-1", "m1", TestBatches.T0, 21.5), TestBatches.env("d-2", "m\u00002", TestBatches.T0, 21.5));
         FakeSinkContext context = new FakeSinkContext(true);
 
         new DeadLetters(context, "lake-sink").rejectRows(record, batch, RowCheck.admit(batch).refused());
@@ -48,7 +48,7 @@ class DeadLettersTest {
 
     @Test
     void withoutADeadLetterTopicARefusedReadingFailsTheTaskNamingIt() {
-        Batch batch = TestBatches.decoded(TestBatches.env("d-1", "x".repeat(200), TestBatches.T0, 21.5));
+        Batch batch = TestBatches.decodedEnv(TestBatches.env("d-1", "x".repeat(200), TestBatches.T0, 21.5));
         DeadLetters deadLetters = new DeadLetters(new FakeSinkContext(false), "warehouse-sink");
         List<RefusedRow> refused = RowCheck.admit(batch).refused();
         assertThatThrownBy(() -> deadLetters.rejectRows(record, batch, refused)).isInstanceOf(ConnectException.class)

@@ -16,7 +16,7 @@ class RowCheckTest {
 
     @Test
     void aBatchOfGoodReadingsIsAdmittedWhole() {
-        Batch batch = TestBatches.decoded(TestBatches.env("d-1", "m1", TestBatches.T0, 21.5), TestBatches.env("d_2.x", "m2", TestBatches.T0, 21.5));
+        Batch batch = TestBatches.decodedEnv(TestBatches.env("d-1", "m1", TestBatches.T0, 21.5), TestBatches.env("d_2.x", "m2", TestBatches.T0, 21.5));
         RowCheck.Admission admission = RowCheck.admit(batch);
         assertThat(admission.refused()).isEmpty();
         assertThat(admission.admitted()).isSameAs(batch.readings());
@@ -26,7 +26,7 @@ class RowCheckTest {
     @Test
     void onlyTheBadReadingsAreRefusedEachWithItsPositionIdsAndReason() {
         String longId = "m".repeat(3000);
-        Batch batch = TestBatches.decoded(
+        Batch batch = TestBatches.decodedEnv(
                 TestBatches.env("d-1", "m1", TestBatches.T0, 21.5),
                 TestBatches.env("d-2", "m\u00002", TestBatches.T0, 21.5),
                 TestBatches.env("d-3", "m3", TestBatches.T0, 21.5),
@@ -59,14 +59,14 @@ class RowCheckTest {
     @Property(tries = 200)
     void anyPrintableTextWithinTheContractIsAdmitted(@ForAll @StringLength(min = 1, max = 128) @CharRange(from = ' ', to = '~')
                                                      String messageId) {
-        assertThat(RowCheck.admit(TestBatches.decoded(TestBatches.env("dev-1", messageId, TestBatches.T0, 21.5))).refused()).isEmpty();
+        assertThat(RowCheck.admit(TestBatches.decodedEnv(TestBatches.env("dev-1", messageId, TestBatches.T0, 21.5))).refused()).isEmpty();
     }
 
     @Property(tries = 200)
     void anyControlCharacterAnywhereIsRefused(@ForAll @CharRange(from = '\u0000', to = '\u001f') char control,
                                               @ForAll @StringLength(max = 40) @CharRange(from = 'a', to = 'z') String text) {
         String firmware = text.substring(0, text.length() / 2) + control + text.substring(text.length() / 2);
-        Batch batch = TestBatches.decoded(EnvReading.newBuilder(TestBatches.env("dev-1", "m1", TestBatches.T0, 21.5)).setFirmware(firmware).build());
+        Batch batch = TestBatches.decodedEnv(EnvReading.newBuilder(TestBatches.env("dev-1", "m1", TestBatches.T0, 21.5)).setFirmware(firmware).build());
         assertThat(RowCheck.admit(batch).refused()).singleElement().extracting(RefusedRow::reason)
                 .isEqualTo("control-character:firmware");
     }

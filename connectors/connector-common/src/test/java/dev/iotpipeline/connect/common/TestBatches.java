@@ -68,7 +68,7 @@ public final class TestBatches {
     }
 
     /** Env readings of one batch (partition 0, from offset 0), decoded. */
-    public static Batch decoded(EnvReading... readings) {
+    public static Batch decodedEnv(EnvReading... readings) {
         return decoded(envBatch(0, 0, List.of(readings)));
     }
 }

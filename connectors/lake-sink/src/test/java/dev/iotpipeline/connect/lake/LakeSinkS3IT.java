@@ -4,6 +4,8 @@ import static dev.iotpipeline.connect.common.TestBatches.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.iotpipeline.connect.common.BatchLoad;
+import dev.iotpipeline.connect.common.TaskMetrics;
 import dev.iotpipeline.connect.common.TestBatches;
 import dev.iotpipeline.embedded.ConnectWorker;
 import dev.iotpipeline.embedded.Ports;
@@ -28,6 +30,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,16 +62,16 @@ class LakeSinkS3IT {
     @TempDir
     static Path dir;
 
+    /** Outlives an s3proxy stopped in a test, as a real store outlives its endpoint. */
+    static final BlobStore BLOBS = new TransientNio2BlobStore();
+
     static S3Proxy s3proxy;
     static S3Client s3;
     static ConnectWorker connect;
 
     @BeforeAll
     static void start() throws Exception {
-        s3proxy = S3Proxy.builder().blobStore(new TransientNio2BlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
-        s3proxy.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> "STARTED".equals(s3proxy.getState()));
+        s3proxy = startS3proxy(0);
         s3 = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1)
                 .endpointOverride(URI.create(endpoint())).forcePathStyle(true)
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
@@ -98,6 +101,14 @@ class LakeSinkS3IT {
         config.put("parquet.compression", "snappy");
         assertThat(new LakeSinkConnector().validate(config).configValues()).allSatisfy(v -> assertThat(v.errorMessages()).isEmpty());
         connect.putConnector("lake-s3", config);
+    }
+
+    static S3Proxy startS3proxy(int port) throws Exception {
+        S3Proxy proxy = S3Proxy.builder().blobStore(BLOBS).endpoint(URI.create("http://127.0.0.1:" + port))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+        proxy.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "STARTED".equals(proxy.getState()));
+        return proxy;
     }
 
     static String endpoint() {
@@ -135,7 +146,7 @@ class LakeSinkS3IT {
 
         Path local = download("lake/");
         String table = DuckDb.table(local.resolve("lake"), "env_readings");
-        assertThat(DuckDb.count("SELECT count(*) FROM " + table)).isEqualTo(60_001);
+        assertThat(DuckDb.count("SELECT count(*) FROM " + table + " WHERE device_id LIKE 's3-%'")).isEqualTo(60_001);
         assertThat(DuckDb.count("SELECT count(DISTINCT message_id) FROM " + table + " WHERE device_id = 's3-large'")).isEqualTo(60_000);
         List<Object> row = DuckDb.rows("SELECT event_time, temperature_c, firmware, CAST(event_hour AS INTEGER) FROM " + table
                 + " WHERE message_id LIKE 'big-12345-%'").get(0);
@@ -143,6 +154,38 @@ class LakeSinkS3IT {
         assertThat(row.subList(1, 4)).containsExactly(large.get(12345).getTemperatureC(), large.get(12345).getFirmware(), 21);
         assertThat(DuckDb.rows("SELECT DISTINCT compression FROM parquet_metadata('" + local.resolve(smallKey) + "')"))
                 .containsExactly(List.of("SNAPPY"));
+    }
+
+    @Test
+    void aStoppedS3EndpointIsRetriedAndNoFileIsLostDoubledOrLeftHalfWritten() throws Exception {
+        int port = s3proxy.getPort();
+        BatchLoad load = BatchLoad.start(KAFKA.producerConfig(), KAFKA.registryUrl(), ENV_TOPIC, 20);
+        try (load) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> loadKeys().size() >= 3);
+            s3proxy.stop();
+            await().atMost(Duration.ofSeconds(60)).until(() -> TaskMetrics.total("lake-s3", "retries-total") > 0);
+            int sentBeforeOutage = load.batches();
+            // Unreachable for 20 s while batches keep coming; the tasks never fail.
+            await().during(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(50)).until(() -> connect.status("lake-s3").tasks()
+                    .stream().allMatch(t -> "RUNNING".equals(t.state())));
+            assertThat(load.batches()).as("batches kept arriving during the outage").isGreaterThan(sentBeforeOutage);
+            s3proxy = startS3proxy(port);
+        }
+
+        int batches = load.batches();
+        await().atMost(Duration.ofSeconds(120)).until(() -> loadKeys().size() == batches);
+        assertThat(s3.listMultipartUploads(b -> b.bucket(BUCKET)).uploads()).as("no upload left open").isEmpty();
+        Path local = download("lake/");
+        String table = DuckDb.table(local.resolve("lake"), "env_readings");
+        // DuckDB reads every object: none is half-written; each reading once.
+        assertThat(DuckDb.count("SELECT count(*) FROM " + table + " WHERE device_id LIKE 'fault-%'")).isEqualTo(batches * 20L);
+        assertThat(DuckDb.count("SELECT count(DISTINCT message_id) FROM " + table + " WHERE device_id LIKE 'fault-%'"))
+                .isEqualTo(batches * 20L);
+    }
+
+    /** The load's files: one per batch (all its readings are in one hour). */
+    private static List<String> loadKeys() {
+        return keys().stream().filter(k -> k.contains("/env_reading-9-")).toList();
     }
 
     /**

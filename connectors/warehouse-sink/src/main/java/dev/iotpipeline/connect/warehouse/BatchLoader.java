@@ -215,7 +215,7 @@ public final class BatchLoader {
         private void refuse(int admittedIndex, SQLException error) {
             GenericRecord reading = admission.admitted().get(admittedIndex);
             int position = admission.position(admittedIndex);
-            LOG.info("Reading {} of a batch refused by the database (SQLState {}): {}", position, error.getSQLState(),
+            LOG.debug("Reading {} of a batch refused by the database (SQLState {}): {}", position, error.getSQLState(),
                     error.getMessage());
             refused.add(new RefusedRow(position, Batch.text(reading, "device_id"), Batch.text(reading, "message_id"),
                     "database:" + error.getSQLState(), error.getMessage()));
