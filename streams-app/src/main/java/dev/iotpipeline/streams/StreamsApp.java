@@ -7,6 +7,7 @@ import dev.iotpipeline.streams.convert.ConverterRegistry;
 import dev.iotpipeline.streams.deadletter.DeadLetterExceptionHandler;
 import dev.iotpipeline.streams.metrics.HealthServer;
 import dev.iotpipeline.streams.metrics.StreamsMetrics;
+import dev.iotpipeline.streams.outage.KafkaOutage;
 import dev.iotpipeline.streams.outage.RegistryOutage;
 import dev.iotpipeline.streams.topology.TelemetryTopology;
 import dev.iotpipeline.streams.topology.TopicInitializer;
@@ -75,6 +76,13 @@ public final class StreamsApp implements AutoCloseable {
             if (RegistryOutage.isCauseOf(error)) {
                 // Not the data's fault: a new thread picks the work up from the last commit once the registry answers.
                 outage.began(error);
+                return StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+            if (KafkaOutage.isCauseOf(error)) {
+                // A broker crashed or failed over under an open transaction: a new thread aborts it and
+                // resumes from the last commit, exactly once, instead of the instance stopping for good.
+                LOG.warn("Kafka failed this stream thread's transaction ({}); replacing the thread, which resumes from the last commit",
+                        error.getCause() == null ? error.toString() : error.getCause().toString());
                 return StreamThreadExceptionResponse.REPLACE_THREAD;
             }
             // Every per-record failure is dead-lettered; what is left would fail again on the same record.
