@@ -1,0 +1,197 @@
+package dev.iotpipeline.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.iotpipeline.embedded.SchemaRegistryServer;
+import dev.iotpipeline.schemas.contract.Topics;
+import dev.iotpipeline.streams.batch.BatchPolicy;
+import dev.iotpipeline.testing.BrokerProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Infrastructure faults under QoS 1 load, each delivered to the real process with a real signal:
+ * the Kafka broker (a child JVM of its own) SIGKILLed and restarted, the broker paused with SIGSTOP,
+ * the schema registry SIGKILLed for 30 s. The embedded pipeline (bridge, streams app, Connect with
+ * both sinks, PostgreSQL) runs against that broker. After each fault every acknowledged reading is
+ * in the warehouse and in the lake exactly once, and nothing was dead-lettered.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultInjectionIT {
+
+    /** The bridge's in-flight budget in this test: small, so a paused broker fills it within seconds. */
+    private static final long MAX_INFLIGHT_BYTES = 16 * 1024;
+
+    @TempDir
+    static Path dataDir;
+
+    private BrokerProcess broker;
+    private EmbeddedSettings settings;
+    private EmbeddedPipeline pipeline;
+    private QosFleet fleet;
+    private int faults;
+
+    @BeforeAll
+    void startPipeline() throws Exception {
+        broker = new BrokerProcess(dataDir.resolve("broker")).start();
+        settings = EmbeddedSettings.onFreePorts(dataDir.resolve("pipeline"),
+                new BatchPolicy(BatchPolicy.DEFAULT_MAX_RECORDS, BatchPolicy.DEFAULT_MAX_BYTES, Duration.ofSeconds(1)));
+        fleet = new QosFleet(settings.devicesFile(), "fault", 2, settings.bridge().mqtt());
+        pipeline = new EmbeddedPipeline(settings, System.out).usingKafka(broker.bootstrapServers())
+                .withBridgeSetting("max.inflight.bytes", Long.toString(MAX_INFLIGHT_BYTES)).start();
+    }
+
+    /** A failed test must not leave the next one without a broker or with a publishing fleet. */
+    @AfterEach
+    void recover() throws Exception {
+        fleet.stop();
+        if (broker.isAlive()) {
+            broker.resume();
+        } else {
+            broker.start();
+        }
+    }
+
+    @AfterAll
+    void stopPipeline() throws Exception {
+        if (fleet != null) {
+            fleet.stop();
+        }
+        if (pipeline != null) {
+            pipeline.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void theBrokerKilledUnderLoadAndRestartedLosesAndDoublesNothing() throws Exception {
+        fleet.start();
+        awaitAcknowledged(100);
+
+        broker.kill();
+        int failedBefore = fleet.failedAttempts.get();
+        await().atMost(Duration.ofSeconds(60)).until(() -> fleet.failedAttempts.get() > failedBefore);
+        broker.start();
+        awaitAcknowledged(100);
+        fleet.stop();
+        faults++;
+
+        assertThat(fleet.resent.get()).as("devices resent what the crash left unacknowledged").isPositive();
+        fleet.assertStoredExactlyOnce(settings.postgresPort(), settings.lakeDir(), faults);
+        assertThat(deadLetters()).as("a broker crash dead-letters nothing").isZero();
+    }
+
+    @Test
+    @Order(2)
+    void aPausedBrokerStopsAcknowledgementsWithinTheInflightBudgetAndEverythingLandsAfterIt() throws Exception {
+        fleet.start();
+        awaitAcknowledged(100);
+
+        broker.pause();
+        Instant pausedUntil = Instant.now().plusSeconds(20);
+        // Readings whose send had started before the pause may still be acknowledged: let them settle.
+        LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(3));
+        int ackedWhilePaused = fleet.acknowledged.size();
+        AtomicLong maxInflight = new AtomicLong();
+        while (Instant.now().isBefore(pausedUntil)) {
+            inflightBytes().ifPresent(bytes -> maxInflight.accumulateAndGet(bytes, Math::max));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+        }
+        int ackedAtResume = fleet.acknowledged.size();
+        broker.resume();
+
+        assertThat(ackedAtResume).as("nothing is acknowledged while Kafka cannot have it").isEqualTo(ackedWhilePaused);
+        assertThat(maxInflight.get()).as("buffered payload bytes stay within max.inflight.bytes")
+                .isPositive().isLessThanOrEqualTo(MAX_INFLIGHT_BYTES);
+        awaitAcknowledged(100);
+        fleet.stop();
+        faults++;
+
+        fleet.assertStoredExactlyOnce(settings.postgresPort(), settings.lakeDir(), faults);
+        assertThat(deadLetters()).as("a stalled broker dead-letters nothing").isZero();
+    }
+
+    @Test
+    @Order(3)
+    void theRegistryDownForThirtySecondsDivertsNothingAndEveryComponentRecoversByItself() throws Exception {
+        fleet.start();
+        awaitAcknowledged(100);
+
+        Path pidFile = settings.registryDir().resolve("registry.pid");
+        ProcessHandle registry = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).orElseThrow();
+        registry.destroyForcibly();
+        registry.onExit().get(30, TimeUnit.SECONDS);
+        LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(30)); // the outage: the fleet keeps publishing
+        try (SchemaRegistryServer restarted = new SchemaRegistryServer(new SchemaRegistryServer.Settings(
+                SchemaRegistryServer.locateRunnerJar(), EmbeddedSettings.HOST, settings.registryPort(),
+                Optional.of(settings.registryDir()), settings.logDir().resolve("schema-registry.log"))).start(Duration.ofSeconds(120))) {
+            awaitAcknowledged(100);
+            fleet.stop();
+            faults++;
+
+            fleet.assertStoredExactlyOnce(settings.postgresPort(), settings.lakeDir(), faults);
+            assertThat(deadLetters()).as("a registry outage dead-letters nothing").isZero();
+        }
+    }
+
+    private void awaitAcknowledged(int more) {
+        int target = fleet.acknowledged.size() + more;
+        await().atMost(Duration.ofSeconds(120)).until(() -> fleet.acknowledged.size() >= target);
+    }
+
+    /** The bridge's {@code iot_bridge_inflight_bytes} gauge, from its Prometheus endpoint. */
+    private Optional<Long> inflightBytes() {
+        try {
+            HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + settings.bridge().http() + "/metrics")).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return metrics.body().lines().filter(line -> line.startsWith("iot_bridge_inflight_bytes"))
+                    .map(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Records in every dead-letter topic: the streams app's and the two sinks'. */
+    private long deadLetters() {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
+                "group.id", "fault-dlq-" + System.nanoTime(), "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.DEAD_LETTER, Topics.DEAD_LETTER + ".warehouse", Topics.DEAD_LETTER + ".lake"));
+            long count = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline) {
+                count += consumer.poll(Duration.ofMillis(500)).count();
+            }
+            return count;
+        }
+    }
+}
