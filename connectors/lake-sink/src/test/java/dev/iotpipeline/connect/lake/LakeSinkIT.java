@@ -1,5 +1,6 @@
 package dev.iotpipeline.connect.lake;
 
+import static dev.iotpipeline.connect.common.DeadLetterTopic.header;
 import static dev.iotpipeline.connect.common.TestBatches.T0;
 import static dev.iotpipeline.connect.common.TestBatches.env;
 import static dev.iotpipeline.connect.common.TestBatches.position;
@@ -7,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
+import dev.iotpipeline.connect.common.DeadLetterTopic;
 import dev.iotpipeline.connect.common.DeadLetters;
 import dev.iotpipeline.connect.common.TestBatches;
 import dev.iotpipeline.embedded.ConnectWorker;
@@ -25,15 +27,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -154,7 +152,8 @@ class LakeSinkIT {
 
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(lake.resolve(
                 "positions/event_date=2025-11-23/event_hour=21/position-1-7-7_2025-11-23T21.parquet")));
-        List<ConsumerRecord<byte[], byte[]>> letters = deadLetters("dlq-check", r -> POSITION_TOPIC.equals(header(r, "__connect.errors.topic")), 1);
+        List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.awaitLetters(KAFKA.consumerConfig("dlq-check"), DLQ,
+                r -> POSITION_TOPIC.equals(header(r, "__connect.errors.topic")), 1);
         assertThat(letters).singleElement().satisfies(r -> {
             assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("not a batch");
             assertThat(header(r, "__connect.errors.exception.message")).contains("Confluent wire format");
@@ -172,8 +171,8 @@ class LakeSinkIT {
 
         String rows = "SELECT device_id, message_id FROM " + DuckDb.table(lake, "env_readings") + " WHERE device_id LIKE 'mix-%' ORDER BY 1";
         assertThat(DuckDb.rows(rows)).containsExactly(List.of("mix-1", "a1"), List.of("mix-3", "a3"), List.of("mix-5", "a5"));
-        List<ConsumerRecord<byte[], byte[]>> letters = deadLetters("dlq-rows", r -> "env_reading-1-1000-1004".equals(
-                header(r, DeadLetters.BATCH_ID)), 2);
+        List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.awaitLetters(KAFKA.consumerConfig("dlq-rows"), DLQ,
+                r -> "env_reading-1-1000-1004".equals(header(r, DeadLetters.BATCH_ID)), 2);
         assertThat(letters).extracting(r -> header(r, DeadLetters.ROW_POSITION), r -> header(r, DeadLetters.DEVICE_ID),
                 r -> header(r, DeadLetterHeaders.REASON)).containsExactly(tuple("1", "mix-2", "control-character:message_id"),
                 tuple("3", "mix-4", "too-long:firmware"));
@@ -192,32 +191,9 @@ class LakeSinkIT {
         assertThat(DuckDb.rows(rows)).containsExactly(List.of("mix-1", "a1"), List.of("mix-3", "a3"), List.of("mix-5", "a5"),
                 List.of("mix-marker", "a6"));
         // The lake keeps no ledger: a replay dead-letters the same readings again, recognisable by batch id and position.
-        assertThat(deadLetters("dlq-rows-replay", r -> "env_reading-1-1000-1004".equals(header(r, DeadLetters.BATCH_ID)), 4))
+        assertThat(DeadLetterTopic.awaitLetters(KAFKA.consumerConfig("dlq-rows-replay"), DLQ,
+                r -> "env_reading-1-1000-1004".equals(header(r, DeadLetters.BATCH_ID)), 4))
                 .extracting(r -> header(r, DeadLetters.ROW_POSITION)).containsExactly("1", "3", "1", "3");
-    }
-
-    /** Reads the dead-letter topic from the start until {@code count} letters match. */
-    static List<ConsumerRecord<byte[], byte[]>> deadLetters(String group, Predicate<ConsumerRecord<byte[], byte[]>> match,
-                                                           int count) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerConfig(group),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(DLQ));
-            List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                consumer.poll(Duration.ofMillis(500)).forEach(r -> {
-                    if (match.test(r)) {
-                        letters.add(r);
-                    }
-                });
-                return letters.size() >= count;
-            });
-            return letters;
-        }
-    }
-
-    static String header(ConsumerRecord<byte[], byte[]> record, String key) {
-        Header header = record.headers().lastHeader(key);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     static List<String> files(Path root) throws Exception {

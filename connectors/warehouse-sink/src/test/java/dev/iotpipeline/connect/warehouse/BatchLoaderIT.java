@@ -16,7 +16,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -38,13 +37,8 @@ class BatchLoaderIT {
     @BeforeAll
     static void start() throws SQLException {
         postgres = PostgresServer.start(dir.resolve("pg"), Ports.freePort("127.0.0.1"), dir.resolve("pg.log"));
-        try (Connection sql = connection(); Statement ddl = sql.createStatement()) {
-            for (String statement : TableDefinitions.create("iot", "env_readings", EnvReading.getClassSchema())) {
-                ddl.execute(statement);
-            }
-            // An operator's rule the sinks cannot know: the contract's temperature range as a CHECK.
-            ddl.execute("ALTER TABLE iot.env_readings ADD CONSTRAINT temperature_physical "
-                    + "CHECK (temperature_c IS NULL OR temperature_c BETWEEN -80 AND 150)");
+        try (Connection sql = connection()) {
+            OperatorRules.temperatureCheck(sql);
         }
     }
 

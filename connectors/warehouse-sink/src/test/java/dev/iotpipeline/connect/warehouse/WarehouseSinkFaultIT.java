@@ -17,7 +17,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -51,18 +50,10 @@ class WarehouseSinkFaultIT {
     static void start() {
         port = Ports.freePort("127.0.0.1");
         postgres = PostgresServer.start(dir.resolve("pg"), port, dir.resolve("pg.log"));
-        KAFKA.createTopics(1, TOPIC);
+        KAFKA.createTopics(1, TOPIC, WarehouseSinkIT.DLQ);
         connect = ConnectWorker.start(KAFKA.bootstrapServers(), Ports.freePort("127.0.0.1"), dir.resolve("connect"));
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", WarehouseSinkConnector.class.getName());
+        Map<String, String> config = WarehouseSinkIT.connectorConfig(postgres.jdbcUrl(), TOPIC, KAFKA.registryUrl());
         config.put("tasks.max", "1");
-        config.put("topics", TOPIC);
-        config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
-        config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-        config.put("connection.url", postgres.jdbcUrl());
-        config.put("connection.user", PostgresServer.USER);
-        config.put("connection.password", PostgresServer.PASSWORD);
-        config.put("schema.registry.url", KAFKA.registryUrl());
         config.put("retry.backoff.ms", "1000");
         connect.putConnector("warehouse-fault", config);
     }

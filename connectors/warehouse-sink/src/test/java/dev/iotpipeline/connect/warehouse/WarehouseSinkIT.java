@@ -1,9 +1,11 @@
 package dev.iotpipeline.connect.warehouse;
 
+import static dev.iotpipeline.connect.common.DeadLetterTopic.header;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
+import dev.iotpipeline.connect.common.DeadLetterTopic;
 import dev.iotpipeline.connect.common.DeadLetters;
 import dev.iotpipeline.embedded.ConnectWorker;
 import dev.iotpipeline.embedded.Ports;
@@ -26,14 +28,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
@@ -42,12 +42,8 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -76,32 +72,32 @@ class WarehouseSinkIT {
     @BeforeAll
     static void start() throws SQLException {
         postgres = PostgresServer.start(dir.resolve("pg"), Ports.freePort("127.0.0.1"), dir.resolve("pg.log"));
-        try (Connection sql = connection(); Statement ddl = sql.createStatement()) {
-            for (String statement : TableDefinitions.create("iot", "env_readings", EnvReading.getClassSchema())) {
-                ddl.execute(statement);
-            }
-            // An operator's rule the sinks cannot know: the contract's temperature range as a CHECK.
-            ddl.execute("ALTER TABLE iot.env_readings ADD CONSTRAINT temperature_physical "
-                    + "CHECK (temperature_c IS NULL OR temperature_c BETWEEN -80 AND 150)");
+        try (Connection sql = connection()) {
+            OperatorRules.temperatureCheck(sql);
         }
         KAFKA.createTopics(2, ENV_TOPIC, POSITION_TOPIC, DLQ);
         connect = ConnectWorker.start(KAFKA.bootstrapServers(), Ports.freePort("127.0.0.1"), dir.resolve("connect"));
+        Map<String, String> config = connectorConfig(postgres.jdbcUrl(), ENV_TOPIC + "," + POSITION_TOPIC, KAFKA.registryUrl());
+        connect.putConnector("warehouse", config);
+    }
+
+    static Map<String, String> connectorConfig(String jdbcUrl, String topics, String registryUrl) {
         Map<String, String> config = new HashMap<>();
         config.put("connector.class", WarehouseSinkConnector.class.getName());
         config.put("tasks.max", "2");
-        config.put("topics", ENV_TOPIC + "," + POSITION_TOPIC);
+        config.put("topics", topics);
         config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
         config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-        config.put("connection.url", postgres.jdbcUrl());
-        config.put("connection.user", "iot");
-        config.put("connection.password", "iot");
-        config.put("schema.registry.url", KAFKA.registryUrl());
+        config.put("connection.url", jdbcUrl);
+        config.put("connection.user", PostgresServer.USER);
+        config.put("connection.password", PostgresServer.PASSWORD);
+        config.put("schema.registry.url", registryUrl);
         config.put("retry.backoff.ms", "300");
         config.put("errors.tolerance", "all");
         config.put("errors.deadletterqueue.topic.name", DLQ);
         config.put("errors.deadletterqueue.topic.replication.factor", "1");
         config.put("errors.deadletterqueue.context.headers.enable", "true");
-        connect.putConnector("warehouse", config);
+        return config;
     }
 
     @AfterAll
@@ -220,7 +216,8 @@ class WarehouseSinkIT {
         send(POSITION_TOPIC, positionBatch("position-1-5-5", position("trk-after-bad", "ts-2")));
 
         await().atMost(Duration.ofSeconds(60)).until(() -> count("SELECT count(*) FROM iot.positions WHERE device_id = 'trk-after-bad'") == 1);
-        List<ConsumerRecord<byte[], byte[]>> letters = deadLetters("dlq-check", r -> POSITION_TOPIC.equals(header(r, "__connect.errors.topic")), 1);
+        List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.awaitLetters(KAFKA.consumerConfig("dlq-check"), DLQ,
+                r -> POSITION_TOPIC.equals(header(r, "__connect.errors.topic")), 1);
         assertThat(letters).singleElement().satisfies(r -> {
             assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("not a batch");
             assertThat(header(r, "__connect.errors.exception.message")).contains("Confluent wire format");
@@ -239,8 +236,8 @@ class WarehouseSinkIT {
                 .containsExactly("mixw-1/w1", "mixw-3/w3", "mixw-5/w5");
         assertThat(strings("SELECT record_count || '/' || rows_inserted || '/' || rows_refused FROM iot.loaded_batches "
                 + "WHERE batch_id = 'env_reading-1-2000-2004'")).containsExactly("5/3/2");
-        List<ConsumerRecord<byte[], byte[]>> letters = deadLetters("dlq-rows", r -> "env_reading-1-2000-2004".equals(
-                header(r, DeadLetters.BATCH_ID)), 2);
+        List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.awaitLetters(KAFKA.consumerConfig("dlq-rows"), DLQ,
+                r -> "env_reading-1-2000-2004".equals(header(r, DeadLetters.BATCH_ID)), 2);
         assertThat(letters).extracting(r -> header(r, DeadLetters.ROW_POSITION), r -> header(r, DeadLetters.DEVICE_ID),
                 r -> header(r, DeadLetters.MESSAGE_ID), r -> header(r, DeadLetterHeaders.REASON)).containsExactly(
                 tuple("1", "mixw-2", "w\u00002", "control-character:message_id"), tuple("3", "mixw-4", "w4", "database:23514"));
@@ -255,50 +252,9 @@ class WarehouseSinkIT {
         assertThat(count("SELECT count(*) FROM iot.env_readings WHERE device_id LIKE 'mixw-%'")).isEqualTo(4);
         assertThat(count("SELECT count(*) FROM iot.loaded_batches WHERE batch_id = 'env_reading-1-2000-2004'")).isEqualTo(1);
         // The replay found the batch in the ledger: no reading dead-lettered twice (put() returns only after its dead letters).
-        assertThat(deadLettersSoFar()).filteredOn(r -> "env_reading-1-2000-2004".equals(header(r, DeadLetters.BATCH_ID)))
+        assertThat(DeadLetterTopic.soFar(KAFKA.consumerConfig("dlq-so-far"), DLQ))
+                .filteredOn(r -> "env_reading-1-2000-2004".equals(header(r, DeadLetters.BATCH_ID)))
                 .hasSize(2);
-    }
-
-    /** Reads the dead-letter topic from the start until {@code count} letters match (and what else matches by then). */
-    static List<ConsumerRecord<byte[], byte[]>> deadLetters(String group, Predicate<ConsumerRecord<byte[], byte[]>> match,
-                                                           int count) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerConfig(group),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(DLQ));
-            List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                consumer.poll(Duration.ofMillis(500)).forEach(r -> {
-                    if (match.test(r)) {
-                        letters.add(r);
-                    }
-                });
-                return letters.size() >= count;
-            });
-            return letters;
-        }
-    }
-
-    /** Every dead letter written so far, to the end of each partition. */
-    static List<ConsumerRecord<byte[], byte[]>> deadLettersSoFar() {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerConfig("dlq-so-far"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(DLQ).stream()
-                    .map(p -> new TopicPartition(DLQ, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                consumer.poll(Duration.ofMillis(500)).forEach(letters::add);
-                return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
-            });
-            return letters;
-        }
-    }
-
-    static String header(ConsumerRecord<byte[], byte[]> record, String key) {
-        Header header = record.headers().lastHeader(key);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     private static List<String> strings(String query) throws SQLException {
