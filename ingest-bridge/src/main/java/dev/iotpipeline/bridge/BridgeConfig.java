@@ -42,6 +42,9 @@ public final class BridgeConfig extends ServiceConfig {
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTPS_PORT = "https.port";
+    public static final String HTTP_IDLE_TIMEOUT_S = "http.idle.timeout.s";
+    public static final String HTTP_MAX_HEADER_BYTES = "http.max.header.bytes";
+    public static final String HTTP_MAX_URL_BYTES = "http.max.url.bytes";
     public static final String TLS_CERT_FILE = "tls.cert.file";
     public static final String TLS_KEY_FILE = "tls.key.file";
     public static final String TLS_CLIENT_AUTH = "tls.client.auth";
@@ -53,6 +56,9 @@ public final class BridgeConfig extends ServiceConfig {
     public static final String MAX_CONNECTIONS_PER_ADDRESS = "max.connections.per.address";
     public static final String MAX_INFLIGHT_BYTES = "max.inflight.bytes";
     public static final String MAX_MESSAGES_PER_SECOND = "max.messages.per.second.per.device";
+    public static final String AUTH_FAILURES_PER_ADDRESS = "auth.failures.per.address";
+    public static final String AUTH_FAILURES_PER_DEVICE = "auth.failures.per.device";
+    public static final String AUTH_FAILURE_MAX_DELAY_MS = "auth.failure.max.delay.ms";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     public static final String REGISTRY_BASIC_AUTH = "basic.auth.user.info";
     public static final String COMMANDS_RATE = "commands.rate.per.second";
@@ -98,6 +104,14 @@ public final class BridgeConfig extends ServiceConfig {
             .define(HTTPS_PORT, Type.INT, 8443, PORT, Importance.MEDIUM,
                     "HTTPS port (telemetry POSTs and MQTT over secure WebSocket at /mqtt); used only when tls.cert.file is set.",
                     HTTP, 3, Width.SHORT, "HTTPS port")
+            .define(HTTP_IDLE_TIMEOUT_S, Type.INT, 300, Range.atLeast(1), Importance.LOW,
+                    "Seconds an HTTP(S) connection may stay silent before it is closed. It covers MQTT over WebSocket too: such "
+                            + "clients need a keep-alive shorter than this.", HTTP, 4, Width.SHORT, "Idle timeout (s)")
+            .define(HTTP_MAX_HEADER_BYTES, Type.INT, 8192, Range.between(1024, 1024 * 1024), Importance.LOW,
+                    "Largest request header block; a bigger one is answered 431.", HTTP, 5, Width.SHORT, "Max header bytes")
+            .define(HTTP_MAX_URL_BYTES, Type.INT, 4096, Range.between(256, 1024 * 1024), Importance.LOW,
+                    "Longest request line (method, path and query); a longer one is answered 414.", HTTP, 6, Width.SHORT,
+                    "Max URL bytes")
             .define(TLS_CERT_FILE, Type.STRING, "", Importance.MEDIUM,
                     "PEM certificate chain of the TLS listeners; empty disables MQTT over TLS and HTTPS.", TLS, 1, Width.LONG,
                     "Certificate")
@@ -127,6 +141,18 @@ public final class BridgeConfig extends ServiceConfig {
             .define(MAX_MESSAGES_PER_SECOND, Type.INT, 100, NON_NEGATIVE, Importance.MEDIUM,
                     "Messages per second one device may send (burst: twice that); over it MQTT 5 gets quota exceeded, 3.1.1 a "
                             + "disconnect, HTTP 429. 0 disables.", LIMITS, 5, Width.SHORT, "Max messages per second per device")
+            .define(AUTH_FAILURES_PER_ADDRESS, Type.INT, 20, Range.atLeast(1), Importance.MEDIUM,
+                    "Failed authentications from one source address before its further attempts wait (1 s, doubling up to "
+                            + "auth.failure.max.delay.ms) and are refused without checking the secret (MQTT 5: CONNACK 0x9F connection "
+                            + "rate exceeded, 3.1.1: CONNACK 3, HTTP 429). Devices behind one NAT share an address.", LIMITS, 6,
+                    Width.SHORT, "Failed logins per address")
+            .define(AUTH_FAILURES_PER_DEVICE, Type.INT, 5, Range.atLeast(1), Importance.MEDIUM,
+                    "Failed authentications for one device id before attempts for it wait the same way; a device whose secret "
+                            + "this instance has already verified still connects at once.", LIMITS, 7, Width.SHORT,
+                    "Failed logins per device")
+            .define(AUTH_FAILURE_MAX_DELAY_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                    "Longest wait after repeated failed authentications; a key quiet for twice this long starts afresh. "
+                            + "0 turns the throttle off.", LIMITS, 8, Width.SHORT, "Failed login max delay (ms)")
             .define(SCHEMA_REGISTRY_URL, Type.STRING, "", Importance.MEDIUM,
                     "Confluent-compatible schema registry URL(s) for commands and shadows (Avro); empty turns delivery of commands "
                             + "and shadows off.", DELIVERY, 1, Width.LONG, "Registry URL")
@@ -144,8 +170,8 @@ public final class BridgeConfig extends ServiceConfig {
     public record Mqtt(String host, int port, int tlsPort, int receiveMaximum, int connectTimeoutSeconds) {
     }
 
-    /** The HTTP listeners: address and ports (0 picks a free one). */
-    public record Http(String host, int port, int httpsPort) {
+    /** The HTTP listeners: address, ports (0 picks a free one) and what one connection may hold. */
+    public record Http(String host, int port, int httpsPort, int idleTimeoutSeconds, int maxHeaderBytes, int maxUrlBytes) {
     }
 
     /** TLS for the MQTT-over-TLS and HTTPS listeners; {@code keyFile} and {@code caFile} may be null when unset. */
@@ -154,10 +180,12 @@ public final class BridgeConfig extends ServiceConfig {
 
     /**
      * What the bridge admits: payload size, connections (total and per source address), payload
-     * bytes waiting for Kafka, and messages per second per device (0: no limit).
+     * bytes waiting for Kafka, messages per second per device (0: no limit), and failed
+     * authentications before attempts wait.
      */
     public record Limits(int maxPayloadBytes, int maxConnections, int maxConnectionsPerAddress, long maxInflightBytes,
-                         int maxMessagesPerSecondPerDevice) {
+                         int maxMessagesPerSecondPerDevice, int authFailuresPerAddress, int authFailuresPerDevice,
+                         long authFailureMaxDelayMs) {
     }
 
     /** Commands and shadows to devices: on only with a schema registry. */
@@ -215,7 +243,8 @@ public final class BridgeConfig extends ServiceConfig {
     }
 
     public Http http() {
-        return new Http(getString(HTTP_HOST), getInt(HTTP_PORT), getInt(HTTPS_PORT));
+        return new Http(getString(HTTP_HOST), getInt(HTTP_PORT), getInt(HTTPS_PORT), getInt(HTTP_IDLE_TIMEOUT_S),
+                getInt(HTTP_MAX_HEADER_BYTES), getInt(HTTP_MAX_URL_BYTES));
     }
 
     /** The TLS settings, if {@code tls.cert.file} is set. */
@@ -227,7 +256,8 @@ public final class BridgeConfig extends ServiceConfig {
 
     public Limits limits() {
         return new Limits(getInt(MAX_PAYLOAD_BYTES), getInt(MAX_CONNECTIONS), getInt(MAX_CONNECTIONS_PER_ADDRESS),
-                getLong(MAX_INFLIGHT_BYTES), getInt(MAX_MESSAGES_PER_SECOND));
+                getLong(MAX_INFLIGHT_BYTES), getInt(MAX_MESSAGES_PER_SECOND), getInt(AUTH_FAILURES_PER_ADDRESS),
+                getInt(AUTH_FAILURES_PER_DEVICE), getLong(AUTH_FAILURE_MAX_DELAY_MS));
     }
 
     /** Command and shadow delivery, if {@code schema.registry.url} is set. */

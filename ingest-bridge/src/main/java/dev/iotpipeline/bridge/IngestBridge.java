@@ -1,6 +1,8 @@
 package dev.iotpipeline.bridge;
 
 import dev.iotpipeline.bridge.delivery.DeliveryLoop;
+import dev.iotpipeline.bridge.ingest.auth.AuthThrottle;
+import dev.iotpipeline.bridge.ingest.auth.Authenticator;
 import dev.iotpipeline.bridge.ingest.auth.DeviceRegistry;
 import dev.iotpipeline.bridge.ingest.http.HttpIngest;
 import dev.iotpipeline.bridge.ingest.kafka.DeviceRateLimiter;
@@ -95,10 +97,13 @@ public final class IngestBridge implements AutoCloseable {
         Deliveries deliveries = delivery == null ? Deliveries.NONE : delivery;
         BridgeConfig.Mqtt mqttSettings = config.mqtt();
         BridgeConfig.Http httpSettings = config.http();
-        MqttIngest mqttIngest = new MqttIngest(vertx, devices, router, publisher, metrics, limits, deliveries, reports);
+        BridgeConfig.Limits admission = config.limits();
+        Authenticator authenticator = new Authenticator(vertx, devices, new AuthThrottle(admission.authFailuresPerAddress(),
+                admission.authFailuresPerDevice(), admission.authFailureMaxDelayMs(), System::currentTimeMillis));
+        MqttIngest mqttIngest = new MqttIngest(vertx, devices, authenticator, router, publisher, metrics, limits, deliveries, reports);
         mqtt = await(mqttIngest.listen(mqttSettings.host(), mqttSettings.port()), "MQTT", mqttSettings.port());
         relay = await(mqttIngest.listenForRelay(), "MQTT WebSocket relay", 0);
-        HttpIngest httpIngest = new HttpIngest(vertx, devices, router, publisher, metrics, meters, limits.maxPayloadBytes(),
+        HttpIngest httpIngest = new HttpIngest(vertx, httpSettings, authenticator, router, publisher, metrics, meters, limits.maxPayloadBytes(),
                 relay::actualPort, readiness::ready, deliveries);
         http = await(httpIngest.listen(httpSettings.host(), httpSettings.port()), "HTTP", httpSettings.port());
         if (tls.isPresent()) {

@@ -1,7 +1,8 @@
 package dev.iotpipeline.bridge.ingest.http;
 
+import dev.iotpipeline.bridge.BridgeConfig;
+import dev.iotpipeline.bridge.ingest.auth.Authenticator;
 import dev.iotpipeline.bridge.ingest.auth.Device;
-import dev.iotpipeline.bridge.ingest.auth.DeviceRegistry;
 import dev.iotpipeline.bridge.ingest.kafka.RawPublisher;
 import dev.iotpipeline.bridge.ingest.metrics.BridgeMetrics;
 import dev.iotpipeline.bridge.ingest.routing.Route;
@@ -27,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -46,7 +48,8 @@ public final class HttpIngest {
     private static final String OPENAPI = readOpenApi();
 
     private final Vertx vertx;
-    private final DeviceRegistry devices;
+    private final Authenticator authenticator;
+    private final BridgeConfig.Http settings;
     private final TopicRouter router;
     private final RawPublisher publisher;
     private final BridgeMetrics metrics;
@@ -63,11 +66,12 @@ public final class HttpIngest {
      * @param kafkaReady whether Kafka is reachable, for {@code /health/ready}
      * @param deliveries pending commands and shadow deltas for the telemetry response
      */
-    public HttpIngest(Vertx vertx, DeviceRegistry devices, TopicRouter router, RawPublisher publisher, BridgeMetrics metrics,
+    public HttpIngest(Vertx vertx, BridgeConfig.Http settings, Authenticator authenticator, TopicRouter router, RawPublisher publisher, BridgeMetrics metrics,
                       PrometheusMeterRegistry prometheus, int maxPayloadBytes, IntSupplier relayPort, BooleanSupplier kafkaReady,
                       Deliveries deliveries) {
         this.vertx = vertx;
-        this.devices = devices;
+        this.authenticator = authenticator;
+        this.settings = settings;
         this.router = router;
         this.publisher = publisher;
         this.metrics = metrics;
@@ -92,6 +96,8 @@ public final class HttpIngest {
 
     private Future<HttpServer> listen(HttpServerOptions options) {
         options.setWebSocketSubProtocols(List.of("mqtt", "mqttv3.1"));
+        options.setIdleTimeout(settings.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxHeaderSize(settings.maxHeaderBytes()).setMaxInitialLineLength(settings.maxUrlBytes());
         return vertx.createHttpServer(options).requestHandler(routes).webSocketHandler(this::mqttOverWebSocket).listen();
     }
 
@@ -144,13 +150,20 @@ public final class HttpIngest {
     private void telemetry(RoutingContext ctx) {
         Optional<HttpRequests.Credentials> credentials = HttpRequests.credentials(ctx.request().getHeader("Authorization"),
                 ctx.pathParam("deviceId"));
-        if (credentials.isPresent() && devices.needsHashCheck(credentials.get().deviceId(), credentials.get().secret())) {
-            // PBKDF2 is slow by design: on a worker thread; the answer continues on this request's context.
-            vertx.executeBlocking(() -> devices.authenticate(credentials.get().deviceId(), credentials.get().secret()), false)
-                    .onComplete(checked -> telemetry(ctx, checked.succeeded() ? checked.result() : Optional.empty()));
-        } else {
-            telemetry(ctx, credentials.flatMap(c -> devices.authenticate(c.deviceId(), c.secret())));
+        if (credentials.isEmpty()) {
+            telemetry(ctx, Optional.empty());
+            return;
         }
+        String address = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+        authenticator.authenticate(address, credentials.get().deviceId(), credentials.get().secret()).onComplete(checked -> {
+            if (checked.succeeded() && checked.result().throttled()) {
+                metrics.securityRefusal("http", "throttled");
+                ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (checked.result().retryAfterMillis() + 999) / 1000)));
+                error(ctx, 429, "auth-throttled", "Too many failed authentications; retry later");
+                return;
+            }
+            telemetry(ctx, checked.succeeded() ? checked.result().device() : Optional.empty());
+        });
     }
 
     private void telemetry(RoutingContext ctx, Optional<Device> device) {

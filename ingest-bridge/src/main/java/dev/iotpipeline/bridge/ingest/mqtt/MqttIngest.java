@@ -1,5 +1,6 @@
 package dev.iotpipeline.bridge.ingest.mqtt;
 
+import dev.iotpipeline.bridge.ingest.auth.Authenticator;
 import dev.iotpipeline.bridge.ingest.auth.Device;
 import dev.iotpipeline.bridge.ingest.auth.DeviceRegistry;
 import dev.iotpipeline.bridge.ingest.kafka.RawPublisher;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A device connects with username = its id and password = its secret, or over TLS with a client
  * certificate whose CN is its id; the client id must be its id. A secret not verified before is
- * checked on a worker thread (PBKDF2 is slow by design), then remembered, so reconnects are cheap. Connections past the total or
+ * checked on a worker thread (PBKDF2 is slow by design), then remembered, so reconnects are cheap;
+ * repeated failures from one address or for one id are throttled ({@link Authenticator}). Connections past the total or
  * per-address limits are refused as server busy. QoS 2 is refused: MQTT 5 clients are told
  * Maximum QoS 1 in the CONNACK; a QoS 2 PUBLISH ends the connection ("QoS not supported", or a
  * plain close for 3.1.1). Topic aliases are refused the same way (Topic Alias Maximum 0).
@@ -40,6 +42,7 @@ public final class MqttIngest {
 
     private final Vertx vertx;
     private final DeviceRegistry devices;
+    private final Authenticator authenticator;
     private final TopicRouter router;
     private final RawPublisher publisher;
     private final BridgeMetrics metrics;
@@ -55,10 +58,11 @@ public final class MqttIngest {
      * @param deliveries where sessions register for commands and shadows ({@link Deliveries#NONE} when off)
      * @param reports reported shadow states, or null when delivery is off
      */
-    public MqttIngest(Vertx vertx, DeviceRegistry devices, TopicRouter router, RawPublisher publisher, BridgeMetrics metrics,
-                      MqttLimits limits, Deliveries deliveries, ShadowReports reports) {
+    public MqttIngest(Vertx vertx, DeviceRegistry devices, Authenticator authenticator, TopicRouter router, RawPublisher publisher,
+                      BridgeMetrics metrics, MqttLimits limits, Deliveries deliveries, ShadowReports reports) {
         this.vertx = vertx;
         this.devices = devices;
+        this.authenticator = authenticator;
         this.router = router;
         this.publisher = publisher;
         this.metrics = metrics;
@@ -118,18 +122,21 @@ public final class MqttIngest {
             return;
         }
         String password = endpoint.auth() == null ? null : endpoint.auth().getPassword();
-        if (!devices.needsHashCheck(username, password)) {
-            admit(endpoint, v5, address, devices.authenticate(username, password));
-            return;
-        }
-        // PBKDF2 takes tens of milliseconds by design: never on the event loop. The handlers run on
-        // this connection's context again. A client that publishes before its CONNACK is closed.
+        // A PBKDF2 check runs on a worker thread; the outcome is handled on this connection's
+        // context again. A client that publishes before its CONNACK is closed.
         boolean[] closed = {false};
         endpoint.closeHandler(v -> closed[0] = true);
-        vertx.executeBlocking(() -> devices.authenticate(username, password), false).onComplete(checked -> {
-            if (!closed[0]) {
-                admit(endpoint, v5, address, checked.succeeded() ? checked.result() : Optional.empty());
+        authenticator.authenticate(address, username, password).onComplete(checked -> {
+            if (closed[0]) {
+                return;
             }
+            if (checked.succeeded() && checked.result().throttled()) {
+                metrics.securityRefusal("mqtt", "throttled");
+                refuse(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "auth-throttled", address);
+                return;
+            }
+            admit(endpoint, v5, address, checked.succeeded() ? checked.result().device() : Optional.empty());
         });
     }
 
