@@ -2,6 +2,7 @@ package dev.iotpipeline.streams.topology;
 
 import dev.iotpipeline.schemas.contract.MeasurementFamily;
 import dev.iotpipeline.schemas.contract.Topics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -15,6 +16,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +28,8 @@ public final class TopicInitializer {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicInitializer.class);
     private static final Set<String> COMPACTED = Set.of(Topics.SHADOW_REPORTED, Topics.SHADOW_DESIRED, Topics.SHADOW);
+    /** How long a topic may take to be known to the broker after it was created. */
+    private static final Duration METADATA_WAIT = Duration.ofSeconds(30);
 
     private final Admin admin;
     private final Optional<Integer> partitions;
@@ -109,7 +113,7 @@ public final class TopicInitializer {
         for (MeasurementFamily family : MeasurementFamily.values()) {
             resources.add(new ConfigResource(ConfigResource.Type.TOPIC, family.batchTopic()));
         }
-        Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get();
+        Map<ConfigResource, Config> configs = describeConfigs(resources);
         long limit = Long.MAX_VALUE;
         for (Config config : configs.values()) {
             var entry = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
@@ -118,5 +122,23 @@ public final class TopicInitializer {
             }
         }
         return Math.min(limit, batchMaxMessageBytes);
+    }
+
+    /**
+     * Topic configs, waiting out the moment after a topic is created (or a broker started) when
+     * the broker does not know the topic yet and answers UnknownTopicOrPartition.
+     */
+    private Map<ConfigResource, Config> describeConfigs(List<ConfigResource> resources) throws InterruptedException, ExecutionException {
+        long deadline = System.nanoTime() + METADATA_WAIT.toNanos();
+        while (true) {
+            try {
+                return admin.describeConfigs(resources).all().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 }
