@@ -19,6 +19,13 @@ public final class DeadLetterHeaders {
     public static final String TIME = "iot.dlq.time";
     /** Device type and format version the stage assumed, e.g. {@code env-sensor/v3}, when known. */
     public static final String SOURCE_FORMAT = "iot.dlq.source.format";
+    /** For one reading refused from a batch by a sink: the batch's id. */
+    public static final String BATCH_ID = "iot.dlq.batch.id";
+    /** For one reading refused from a batch: its index in the batch, from 0. */
+    public static final String ROW_POSITION = "iot.dlq.row.position";
+    /** For one reading refused from a batch: its device id and message id. */
+    public static final String DEVICE_ID = "iot.dlq.device.id";
+    public static final String MESSAGE_ID = "iot.dlq.message.id";
 
     private DeadLetterHeaders() {
     }

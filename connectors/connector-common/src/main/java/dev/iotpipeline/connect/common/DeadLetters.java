@@ -28,16 +28,10 @@ import org.slf4j.LoggerFactory;
  * with {@code errors.deadletterqueue.topic.name}): a whole record that is not a batch, or single
  * readings of a batch that a sink refuses. A refused reading becomes its own dead letter: the
  * reading as Avro JSON (its writer schema's encoding) with the batch record's headers plus
- * {@link DeadLetterHeaders} and the batch id, position, device id and message id below. Without a
+ * {@link DeadLetterHeaders}, including the batch id, position, device id and message id. Without a
  * reporter the task fails, naming the record. Returns only once the worker has the dead letters.
  */
 public final class DeadLetters {
-
-    public static final String BATCH_ID = "iot.dlq.batch.id";
-    /** The reading's index in its batch, from 0. */
-    public static final String ROW_POSITION = "iot.dlq.row.position";
-    public static final String DEVICE_ID = "iot.dlq.device.id";
-    public static final String MESSAGE_ID = "iot.dlq.message.id";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
 
@@ -112,13 +106,13 @@ public final class DeadLetters {
         headers.addString(DeadLetterHeaders.SOURCE_PARTITION, String.valueOf(record.kafkaPartition()));
         headers.addString(DeadLetterHeaders.SOURCE_OFFSET, String.valueOf(record.kafkaOffset()));
         headers.addString(DeadLetterHeaders.TIME, String.valueOf(System.currentTimeMillis()));
-        headers.addString(BATCH_ID, batch.batchId());
-        headers.addString(ROW_POSITION, String.valueOf(row.position()));
+        headers.addString(DeadLetterHeaders.BATCH_ID, batch.batchId());
+        headers.addString(DeadLetterHeaders.ROW_POSITION, String.valueOf(row.position()));
         if (row.deviceId() != null) {
-            headers.addString(DEVICE_ID, row.deviceId());
+            headers.addString(DeadLetterHeaders.DEVICE_ID, row.deviceId());
         }
         if (row.messageId() != null) {
-            headers.addString(MESSAGE_ID, row.messageId());
+            headers.addString(DeadLetterHeaders.MESSAGE_ID, row.messageId());
         }
         // A plain SinkRecord, not the worker's: the reporter then writes this value, not the whole batch.
         return new SinkRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(), null,

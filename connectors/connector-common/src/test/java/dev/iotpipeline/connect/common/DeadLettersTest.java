@@ -35,10 +35,10 @@ class DeadLettersTest {
         assertThat(letter.kafkaPartition()).isEqualTo(1);
         assertThat(letter.kafkaOffset()).isEqualTo(42);
         assertThat(header(letter, "trace")).isEqualTo("t-1");
-        assertThat(header(letter, DeadLetters.BATCH_ID)).isEqualTo("env_reading-0-0-1");
-        assertThat(header(letter, DeadLetters.ROW_POSITION)).isEqualTo("1");
-        assertThat(header(letter, DeadLetters.DEVICE_ID)).isEqualTo("d-2");
-        assertThat(header(letter, DeadLetters.MESSAGE_ID)).isEqualTo("m\u00002");
+        assertThat(header(letter, DeadLetterHeaders.BATCH_ID)).isEqualTo("env_reading-0-0-1");
+        assertThat(header(letter, DeadLetterHeaders.ROW_POSITION)).isEqualTo("1");
+        assertThat(header(letter, DeadLetterHeaders.DEVICE_ID)).isEqualTo("d-2");
+        assertThat(header(letter, DeadLetterHeaders.MESSAGE_ID)).isEqualTo("m\u00002");
         assertThat(header(letter, DeadLetterHeaders.REASON)).isEqualTo("control-character:message_id");
         assertThat(header(letter, DeadLetterHeaders.STAGE)).isEqualTo("lake-sink");
         assertThat(context.deadLetters.get(0)).isEqualTo("42: Reading 1 (device d-2, message m\\u00002) of batch "

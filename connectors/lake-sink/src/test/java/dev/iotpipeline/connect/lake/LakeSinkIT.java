@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.iotpipeline.connect.common.DeadLetterTopic;
-import dev.iotpipeline.connect.common.DeadLetters;
 import dev.iotpipeline.connect.common.TestBatches;
 import dev.iotpipeline.embedded.ConnectWorker;
 import dev.iotpipeline.embedded.Ports;
@@ -172,11 +171,11 @@ class LakeSinkIT {
         String rows = "SELECT device_id, message_id FROM " + DuckDb.table(lake, "env_readings") + " WHERE device_id LIKE 'mix-%' ORDER BY 1";
         assertThat(DuckDb.rows(rows)).containsExactly(List.of("mix-1", "a1"), List.of("mix-3", "a3"), List.of("mix-5", "a5"));
         List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.awaitLetters(KAFKA.consumerConfig("dlq-rows"), DLQ,
-                r -> "env_reading-1-1000-1004".equals(header(r, DeadLetters.BATCH_ID)), 2);
-        assertThat(letters).extracting(r -> header(r, DeadLetters.ROW_POSITION), r -> header(r, DeadLetters.DEVICE_ID),
+                r -> "env_reading-1-1000-1004".equals(header(r, DeadLetterHeaders.BATCH_ID)), 2);
+        assertThat(letters).extracting(r -> header(r, DeadLetterHeaders.ROW_POSITION), r -> header(r, DeadLetterHeaders.DEVICE_ID),
                 r -> header(r, DeadLetterHeaders.REASON)).containsExactly(tuple("1", "mix-2", "control-character:message_id"),
                 tuple("3", "mix-4", "too-long:firmware"));
-        assertThat(header(letters.get(0), DeadLetters.MESSAGE_ID)).isEqualTo("a\u00002");
+        assertThat(header(letters.get(0), DeadLetterHeaders.MESSAGE_ID)).isEqualTo("a\u00002");
         assertThat(header(letters.get(1), "__connect.errors.exception.message")).contains("firmware has 5000 characters, more than 64");
         assertThat(new String(letters.get(0).value(), StandardCharsets.UTF_8)).contains("\"device_id\":\"mix-2\"");
 
@@ -192,8 +191,8 @@ class LakeSinkIT {
                 List.of("mix-marker", "a6"));
         // The lake keeps no ledger: a replay dead-letters the same readings again, recognisable by batch id and position.
         assertThat(DeadLetterTopic.awaitLetters(KAFKA.consumerConfig("dlq-rows-replay"), DLQ,
-                r -> "env_reading-1-1000-1004".equals(header(r, DeadLetters.BATCH_ID)), 4))
-                .extracting(r -> header(r, DeadLetters.ROW_POSITION)).containsExactly("1", "3", "1", "3");
+                r -> "env_reading-1-1000-1004".equals(header(r, DeadLetterHeaders.BATCH_ID)), 4))
+                .extracting(r -> header(r, DeadLetterHeaders.ROW_POSITION)).containsExactly("1", "3", "1", "3");
     }
 
     static List<String> files(Path root) throws Exception {

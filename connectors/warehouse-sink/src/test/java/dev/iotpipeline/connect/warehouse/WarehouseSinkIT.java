@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.iotpipeline.connect.common.DeadLetterTopic;
-import dev.iotpipeline.connect.common.DeadLetters;
 import dev.iotpipeline.embedded.ConnectWorker;
 import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.embedded.PostgresServer;
@@ -237,9 +236,9 @@ class WarehouseSinkIT {
         assertThat(strings("SELECT record_count || '/' || rows_inserted || '/' || rows_refused FROM iot.loaded_batches "
                 + "WHERE batch_id = 'env_reading-1-2000-2004'")).containsExactly("5/3/2");
         List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.awaitLetters(KAFKA.consumerConfig("dlq-rows"), DLQ,
-                r -> "env_reading-1-2000-2004".equals(header(r, DeadLetters.BATCH_ID)), 2);
-        assertThat(letters).extracting(r -> header(r, DeadLetters.ROW_POSITION), r -> header(r, DeadLetters.DEVICE_ID),
-                r -> header(r, DeadLetters.MESSAGE_ID), r -> header(r, DeadLetterHeaders.REASON)).containsExactly(
+                r -> "env_reading-1-2000-2004".equals(header(r, DeadLetterHeaders.BATCH_ID)), 2);
+        assertThat(letters).extracting(r -> header(r, DeadLetterHeaders.ROW_POSITION), r -> header(r, DeadLetterHeaders.DEVICE_ID),
+                r -> header(r, DeadLetterHeaders.MESSAGE_ID), r -> header(r, DeadLetterHeaders.REASON)).containsExactly(
                 tuple("1", "mixw-2", "w\u00002", "control-character:message_id"), tuple("3", "mixw-4", "w4", "database:23514"));
         assertThat(header(letters.get(1), DeadLetterHeaders.MESSAGE)).contains("temperature_physical");
         assertThat(new String(letters.get(1).value(), StandardCharsets.UTF_8)).contains("\"temperature_c\":{\"double\":900.0}");
@@ -253,7 +252,7 @@ class WarehouseSinkIT {
         assertThat(count("SELECT count(*) FROM iot.loaded_batches WHERE batch_id = 'env_reading-1-2000-2004'")).isEqualTo(1);
         // The replay found the batch in the ledger: no reading dead-lettered twice (put() returns only after its dead letters).
         assertThat(DeadLetterTopic.soFar(KAFKA.consumerConfig("dlq-so-far"), DLQ))
-                .filteredOn(r -> "env_reading-1-2000-2004".equals(header(r, DeadLetters.BATCH_ID)))
+                .filteredOn(r -> "env_reading-1-2000-2004".equals(header(r, DeadLetterHeaders.BATCH_ID)))
                 .hasSize(2);
     }
 
