@@ -112,10 +112,6 @@ public final class Family<R extends SpecificRecord, B extends SpecificRecord> {
         return "deadletter-sink-batch-" + name();
     }
 
-    public String bufferStoreName() {
-        return "batch-buffer-" + name();
-    }
-
     public String stateStoreName() {
         return "batch-state-" + name();
     }

@@ -10,15 +10,14 @@ import dev.iotpipeline.streams.outage.RegistryOutage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,12 +25,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Groups the canonical records of one source partition into micro-batches per {@link BatchPolicy}.
  *
- * <p>Open batches live in two state stores (the buffered records by source offset, and the
- * {@link OpenBatch} bookkeeping), so under exactly-once a batch, the store updates and the input
- * offsets commit in one transaction. The batch id is derived from the family, source partition and
- * offset range, all read from that state, never from a random value or the clock: a crash
- * before the commit discards the batch along with its input progress, and the batch that
- * replaces it is the only one ever visible to a {@code read_committed} reader under its id.
+ * <p>The canonical topic is the batch buffer. Only the open batch's bookkeeping ({@link OpenBatch}:
+ * its offset range, count, bytes, sequence) lives in a state store, one entry per partition, so
+ * under exactly-once the batch, that entry and the input offsets commit in one transaction, and
+ * with the store's cache the entry reaches its changelog once per commit, not once per record.
+ * The open batch's records are also held decoded in memory; whenever that copy may not match the
+ * committed state (a new or revived task after a crash, restart, rebalance or aborted
+ * transaction, or a failure while processing), it is dropped and rebuilt by reading the
+ * entry's offset range from the canonical topic again ({@link CanonicalLog}), keeping what the
+ * batcher keeps, and checked against the entry's count and bytes.
+ *
+ * <p>The batch id is derived from the family, source partition and offset range, all read from
+ * that state, never from a random value or the clock: a crash before the commit discards the
+ * batch along with its input progress, and the batch that replaces it is the only one ever
+ * visible to a {@code read_committed} reader under its id.
  *
  * @param <R> canonical record class
  * @param <B> batch envelope class
@@ -47,32 +54,53 @@ public final class MicroBatchProcessor<R extends SpecificRecord, B extends Speci
     private final Deserializer<R> deserializer;
     private final StreamsMetrics metrics;
     private ProcessorContext<Object, Object> context;
-    private KeyValueStore<Long, byte[]> buffer;
+    private final Function<ProcessorContext<?, ?>, CanonicalLog> logs;
     private KeyValueStore<Integer, OpenBatch> state;
     private String sourceTopic;
+    /** The open batch's records in offset order, valid only while {@link #loaded}. */
+    private List<R> records = new ArrayList<>();
+    private boolean loaded;
 
     public MicroBatchProcessor(Family<R, B> family, BatchPolicy policy, Deserializer<R> deserializer,
                                StreamsMetrics metrics) {
+        this(family, policy, deserializer, metrics, context -> KafkaCanonicalLog.fromAppConfigs(context.appConfigs(),
+                context.applicationId() + "-batch-rebuild-" + family.name() + "-" + context.taskId()));
+    }
+
+    MicroBatchProcessor(Family<R, B> family, BatchPolicy policy, Deserializer<R> deserializer, StreamsMetrics metrics,
+                        Function<ProcessorContext<?, ?>, CanonicalLog> logs) {
         this.family = family;
         this.policy = policy;
         this.deserializer = deserializer;
         this.metrics = metrics;
+        this.logs = logs;
     }
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
-        this.buffer = context.getStateStore(family.bufferStoreName());
         this.state = context.getStateStore(family.stateStoreName());
         this.sourceTopic = family.id().canonicalTopic();
+        // A revived task keeps this instance: what it held may belong to an aborted transaction.
+        unload();
         context.schedule(policy.ageCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::closeIfOld);
     }
 
     @Override
     public void process(Record<String, byte[]> record) {
+        try {
+            add(record);
+        } catch (RuntimeException e) {
+            // The store holds the last consistent state; the records are read again from the topic.
+            unload();
+            throw e;
+        }
+    }
+
+    private void add(Record<String, byte[]> record) {
         var metadata = context.recordMetadata().orElseThrow();
         sourceTopic = metadata.topic();
-        long recordBytes = record.value() == null ? 0 : Math.max(0, record.value().length - ConfluentWireFormat.HEADER_LENGTH);
+        long recordBytes = serializedBytes(record.value());
         R reading;
         try {
             reading = deserializer.deserialize(metadata.topic(), record.headers(), record.value());
@@ -93,7 +121,7 @@ public final class MicroBatchProcessor<R extends SpecificRecord, B extends Speci
         if (current.isOpen() && current.bytes() + recordBytes > policy.maxBytes()) {
             current = close(current, BatchCloseReason.MAX_BYTES);
         }
-        buffer.put(metadata.offset(), record.value());
+        records.add(reading);
         current = current.with(metadata.offset(), recordBytes, family.eventTime(reading).toEpochMilli(),
                 context.currentSystemTimeMs());
         if (current.count() >= policy.maxRecords()) {
@@ -103,28 +131,79 @@ public final class MicroBatchProcessor<R extends SpecificRecord, B extends Speci
     }
 
     private void closeIfOld(long now) {
-        OpenBatch current = current();
-        if (current.isOpen() && now - current.openedTime() >= policy.maxAge().toMillis()) {
-            state.put(STATE_KEY, close(current, BatchCloseReason.MAX_AGE));
+        try {
+            OpenBatch current = current();
+            if (current.isOpen() && now - current.openedTime() >= policy.maxAge().toMillis()) {
+                state.put(STATE_KEY, close(current, BatchCloseReason.MAX_AGE));
+            }
+        } catch (RuntimeException e) {
+            unload();
+            throw e;
         }
     }
 
+    @Override
+    public void close() {
+        unload();
+    }
+
+    private void unload() {
+        records = new ArrayList<>();
+        loaded = false;
+    }
+
+    /** The open batch's state, with its records in memory (read again from the canonical topic if needed). */
     private OpenBatch current() {
         OpenBatch current = state.get(STATE_KEY);
-        return current == null ? OpenBatch.initial() : current;
+        current = current == null ? OpenBatch.initial() : current;
+        if (!loaded) {
+            records = current.isOpen() ? reread(current) : new ArrayList<>();
+            loaded = true;
+        }
+        return current;
+    }
+
+    /**
+     * The open batch's records from the canonical topic: every record in its offset range that
+     * {@link #add} keeps (the others were dead-lettered when first read), checked against the state.
+     */
+    private List<R> reread(OpenBatch open) {
+        int partition = context.taskId().partition();
+        List<R> kept = new ArrayList<>(open.count());
+        long bytes = 0;
+        for (ConsumerRecord<byte[], byte[]> logged : logs.apply(context).read(sourceTopic, partition, open.firstOffset(),
+                open.lastOffset())) {
+            R reading;
+            try {
+                reading = deserializer.deserialize(sourceTopic, logged.headers(), logged.value());
+            } catch (RuntimeException e) {
+                if (RegistryOutage.isCauseOf(e)) {
+                    throw e;
+                }
+                continue;
+            }
+            long recordBytes = serializedBytes(logged.value());
+            if (reading != null && recordBytes <= policy.maxBytes()) {
+                kept.add(reading);
+                bytes += recordBytes;
+            }
+        }
+        if (kept.size() != open.count() || bytes != open.bytes()) {
+            throw new IllegalStateException("Cannot rebuild the open batch " + batchId(family.name(), partition,
+                    open.firstOffset(), open.lastOffset()) + " of " + sourceTopic + ": its state says " + open.count()
+                    + " records and " + open.bytes() + " bytes, the topic holds " + kept.size() + " and " + bytes);
+        }
+        LOG.info("Rebuilt the open batch of {}-{} from offsets {}..{}: {} records", sourceTopic, partition,
+                open.firstOffset(), open.lastOffset(), kept.size());
+        return kept;
+    }
+
+    private static long serializedBytes(byte[] value) {
+        return value == null ? 0 : Math.max(0, value.length - ConfluentWireFormat.HEADER_LENGTH);
     }
 
     private OpenBatch close(OpenBatch open, BatchCloseReason reason) {
         int partition = context.taskId().partition();
-        List<R> records = new ArrayList<>(open.count());
-        List<Long> offsets = new ArrayList<>(open.count());
-        try (KeyValueIterator<Long, byte[]> buffered = buffer.all()) {
-            while (buffered.hasNext()) {
-                KeyValue<Long, byte[]> entry = buffered.next();
-                records.add(deserializer.deserialize(sourceTopic, new RecordHeaders(), entry.value));
-                offsets.add(entry.key);
-            }
-        }
         long now = context.currentSystemTimeMs();
         BatchInfo info = BatchInfo.newBuilder()
                 .setBatchId(batchId(family.name(), partition, open.firstOffset(), open.lastOffset()))
@@ -143,12 +222,13 @@ public final class MicroBatchProcessor<R extends SpecificRecord, B extends Speci
                 .build();
         if (records.size() != open.count()) {
             throw new IllegalStateException("Batch " + info.getBatchId() + " expected " + open.count()
-                    + " buffered records, found " + records.size());
+                    + " records, holds " + records.size());
         }
-        context.forward(new Record<Object, Object>(info.getBatchId(), family.batchOf(info, records), now), family.batchSinkName());
-        offsets.forEach(buffer::delete);
-        metrics.batch(family.name(), reason.name(), records.size(), open.bytes(), now - open.openedTime());
-        LOG.debug("Batch {} closed by {}: {} records, {} bytes", info.getBatchId(), reason, records.size(), open.bytes());
+        List<R> batch = records;
+        context.forward(new Record<Object, Object>(info.getBatchId(), family.batchOf(info, batch), now), family.batchSinkName());
+        records = new ArrayList<>();
+        metrics.batch(family.name(), reason.name(), batch.size(), open.bytes(), now - open.openedTime());
+        LOG.debug("Batch {} closed by {}: {} records, {} bytes", info.getBatchId(), reason, batch.size(), open.bytes());
         return open.closed();
     }
 

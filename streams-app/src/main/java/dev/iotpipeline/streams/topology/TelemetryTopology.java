@@ -83,12 +83,10 @@ public final class TelemetryTopology {
         topology.addSource(family.canonicalSourceName(), new StringDeserializer(), new ByteArrayDeserializer(), canonicalTopic);
         topology.addProcessor(family.batcherName(), () -> new MicroBatchProcessor<>(family, policy,
                 new ConfluentAvroDeserializer<>(registry, family.recordType()), metrics), family.canonicalSourceName());
-        topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(family.bufferStoreName()), Serdes.Long(), Serdes.ByteArray())
-                .withCachingDisabled(), family.batcherName());
+        // One entry per partition, rewritten per record: the cache sends it to the changelog once per commit.
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(family.stateStoreName()), Serdes.Integer(), OpenBatch.serde())
-                .withCachingDisabled(), family.batcherName());
+                .withCachingEnabled(), family.batcherName());
         topology.addSink(family.batchSinkName(), family.id().batchTopic(), new StringSerializer(),
                 anyRecord(new ConfluentAvroSerializer<B>(registry)), TelemetryTopology::sameAsSourcePartition,
                 family.batcherName());
