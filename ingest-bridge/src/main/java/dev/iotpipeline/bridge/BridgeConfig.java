@@ -23,7 +23,7 @@ import org.apache.kafka.common.config.ConfigDef.Width;
  * key is defined, typed and validated in {@link #COMPONENT}; {@code CONFIG.md} is generated from
  * it. Keys starting with {@code kafka.} go to the Kafka producer without the prefix. The bridge
  * reads its settings through the typed views per concern ({@link #mqtt()}, {@link #http()},
- * {@link #tls()}, {@link #limits()}, {@link #delivery()}, {@link #producerConfig()}).
+ * {@link #management()}, {@link #tls()}, {@link #limits()}, {@link #delivery()}, {@link #producerConfig()}).
  */
 public final class BridgeConfig extends ServiceConfig {
 
@@ -45,6 +45,10 @@ public final class BridgeConfig extends ServiceConfig {
     public static final String HTTP_IDLE_TIMEOUT_S = "http.idle.timeout.s";
     public static final String HTTP_MAX_HEADER_BYTES = "http.max.header.bytes";
     public static final String HTTP_MAX_URL_BYTES = "http.max.url.bytes";
+    public static final String HTTP_MAX_CONNECTIONS = "http.max.connections";
+    public static final String HTTP_MAX_CONNECTIONS_PER_ADDRESS = "http.max.connections.per.address";
+    public static final String MANAGEMENT_HOST = "management.host";
+    public static final String MANAGEMENT_PORT = "management.port";
     public static final String TLS_CERT_FILE = "tls.cert.file";
     public static final String TLS_KEY_FILE = "tls.key.file";
     public static final String TLS_CLIENT_AUTH = "tls.client.auth";
@@ -54,6 +58,8 @@ public final class BridgeConfig extends ServiceConfig {
     public static final String MAX_PAYLOAD_BYTES = "max.payload.bytes";
     public static final String MAX_CONNECTIONS = "max.connections";
     public static final String MAX_CONNECTIONS_PER_ADDRESS = "max.connections.per.address";
+    public static final String MAX_PENDING_CONNECTIONS = "max.pending.connections";
+    public static final String MAX_PENDING_CONNECTIONS_PER_ADDRESS = "max.pending.connections.per.address";
     public static final String MAX_INFLIGHT_BYTES = "max.inflight.bytes";
     public static final String MAX_MESSAGES_PER_SECOND = "max.messages.per.second.per.device";
     public static final String AUTH_FAILURES_PER_ADDRESS = "auth.failures.per.address";
@@ -67,6 +73,7 @@ public final class BridgeConfig extends ServiceConfig {
     private static final String MQTT = "MQTT";
     private static final String HTTP = "HTTP";
     private static final String TLS = "TLS";
+    private static final String MANAGEMENT = "Management";
     private static final String DEVICES = "Devices and mapping rules";
     private static final String LIMITS = "Limits";
     private static final String DELIVERY = "Commands and shadows";
@@ -95,11 +102,13 @@ public final class BridgeConfig extends ServiceConfig {
                     "QoS 1 messages a client may have unacknowledged (MQTT 5 Receive Maximum; enforced for 3.1.1 by disconnecting).",
                     MQTT, 4, Width.SHORT, "Receive maximum")
             .define(CONNECT_TIMEOUT_S, Type.INT, 10, Range.atLeast(1), Importance.LOW,
-                    "Seconds a new connection has to send CONNECT.", MQTT, 5, Width.SHORT, "CONNECT timeout (s)")
+                    "Seconds from accepting an MQTT connection until it must have sent a complete CONNECT, however slowly it "
+                            + "trickles its bytes; then it is closed. A TLS handshake or the WebSocket relay's PROXY header before it "
+                            + "gets the same time again.", MQTT, 5, Width.SHORT, "CONNECT deadline (s)")
             .define(HTTP_HOST, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Address of the HTTP listener.", HTTP, 1, Width.MEDIUM, "Host")
             .define(HTTP_PORT, Type.INT, 8080, PORT, Importance.MEDIUM,
-                    "HTTP port: telemetry POSTs, MQTT over WebSocket at /mqtt, /health/live, /health/ready, /metrics, /openapi.yaml.",
+                    "HTTP port: telemetry POSTs, MQTT over WebSocket at /mqtt, /openapi.yaml (health and metrics: management.port).",
                     HTTP, 2, Width.SHORT, "Port")
             .define(HTTPS_PORT, Type.INT, 8443, PORT, Importance.MEDIUM,
                     "HTTPS port (telemetry POSTs and MQTT over secure WebSocket at /mqtt); used only when tls.cert.file is set.",
@@ -112,6 +121,18 @@ public final class BridgeConfig extends ServiceConfig {
             .define(HTTP_MAX_URL_BYTES, Type.INT, 4096, Range.between(256, 1024 * 1024), Importance.LOW,
                     "Longest request line (method, path and query); a longer one is answered 414.", HTTP, 6, Width.SHORT,
                     "Max URL bytes")
+            .define(HTTP_MAX_CONNECTIONS, Type.INT, 10_000, NON_NEGATIVE, Importance.MEDIUM,
+                    "Most concurrent HTTP and HTTPS connections (MQTT over WebSocket included); one more is answered 503 and "
+                            + "closed at accept, before its request is read.", HTTP, 7, Width.SHORT, "Max connections")
+            .define(HTTP_MAX_CONNECTIONS_PER_ADDRESS, Type.INT, 1000, NON_NEGATIVE, Importance.MEDIUM,
+                    "Most concurrent HTTP and HTTPS connections from one source IP address; more are answered 503 and closed.",
+                    HTTP, 8, Width.SHORT, "Max connections per address")
+            .define(MANAGEMENT_HOST, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Address of the management listener (/health/live, /health/ready, /metrics), apart from the devices' "
+                            + "listeners; loopback by default. In a container set it to 0.0.0.0 for probes and scrapes.", MANAGEMENT,
+                    1, Width.MEDIUM, "Host")
+            .define(MANAGEMENT_PORT, Type.INT, 8090, Range.between(-1, 65535), Importance.MEDIUM,
+                    "Port of the management listener; 0 picks a free one, -1 turns it off.", MANAGEMENT, 2, Width.SHORT, "Port")
             .define(TLS_CERT_FILE, Type.STRING, "", Importance.MEDIUM,
                     "PEM certificate chain of the TLS listeners; empty disables MQTT over TLS and HTTPS.", TLS, 1, Width.LONG,
                     "Certificate")
@@ -135,6 +156,12 @@ public final class BridgeConfig extends ServiceConfig {
             .define(MAX_CONNECTIONS_PER_ADDRESS, Type.INT, 1000, NON_NEGATIVE, Importance.MEDIUM,
                     "Most concurrent MQTT connections from one source IP address; more are refused as server busy.", LIMITS, 3,
                     Width.SHORT, "Max connections per address")
+            .define(MAX_PENDING_CONNECTIONS, Type.INT, 1000, NON_NEGATIVE, Importance.MEDIUM,
+                    "Most MQTT connections (TCP, TLS, WebSocket) accepted and not yet authenticated (no CONNACK yet), in total; "
+                            + "one more is closed at accept, before a byte is read.", LIMITS, 9, Width.SHORT, "Max pending connections")
+            .define(MAX_PENDING_CONNECTIONS_PER_ADDRESS, Type.INT, 100, NON_NEGATIVE, Importance.MEDIUM,
+                    "Most MQTT connections not yet authenticated from one source IP address; more are closed at accept. Devices "
+                            + "behind one NAT share an address.", LIMITS, 10, Width.SHORT, "Max pending connections per address")
             .define(MAX_INFLIGHT_BYTES, Type.LONG, 67_108_864L, Range.atLeast(1), Importance.MEDIUM,
                     "Payload bytes the whole bridge may have waiting for Kafka; past it new publishes are refused (MQTT 5: quota "
                             + "exceeded, 3.1.1: disconnect, HTTP 503).", LIMITS, 4, Width.SHORT, "Max in-flight bytes")
@@ -170,8 +197,17 @@ public final class BridgeConfig extends ServiceConfig {
     public record Mqtt(String host, int port, int tlsPort, int receiveMaximum, int connectTimeoutSeconds) {
     }
 
-    /** The HTTP listeners: address, ports (0 picks a free one) and what one connection may hold. */
-    public record Http(String host, int port, int httpsPort, int idleTimeoutSeconds, int maxHeaderBytes, int maxUrlBytes) {
+    /** The HTTP listeners: address, ports (0 picks a free one), what one connection may hold, and how many connections. */
+    public record Http(String host, int port, int httpsPort, int idleTimeoutSeconds, int maxHeaderBytes, int maxUrlBytes,
+                       int maxConnections, int maxConnectionsPerAddress) {
+    }
+
+    /** The management listener (health and metrics): address and port; 0 picks a free one, -1 is off. */
+    public record Management(String host, int port) {
+
+        public boolean enabled() {
+            return port >= 0;
+        }
     }
 
     /** TLS for the MQTT-over-TLS and HTTPS listeners; {@code keyFile} and {@code caFile} may be null when unset. */
@@ -179,13 +215,13 @@ public final class BridgeConfig extends ServiceConfig {
     }
 
     /**
-     * What the bridge admits: payload size, connections (total and per source address), payload
-     * bytes waiting for Kafka, messages per second per device (0: no limit), and failed
-     * authentications before attempts wait.
+     * What the bridge admits: payload size, MQTT connections (total and per source address), payload
+     * bytes waiting for Kafka, messages per second per device (0: no limit), failed authentications
+     * before attempts wait, and MQTT connections not yet authenticated (total and per address).
      */
     public record Limits(int maxPayloadBytes, int maxConnections, int maxConnectionsPerAddress, long maxInflightBytes,
                          int maxMessagesPerSecondPerDevice, int authFailuresPerAddress, int authFailuresPerDevice,
-                         long authFailureMaxDelayMs) {
+                         long authFailureMaxDelayMs, int maxPendingConnections, int maxPendingConnectionsPerAddress) {
     }
 
     /** Commands and shadows to devices: on only with a schema registry. */
@@ -244,7 +280,12 @@ public final class BridgeConfig extends ServiceConfig {
 
     public Http http() {
         return new Http(getString(HTTP_HOST), getInt(HTTP_PORT), getInt(HTTPS_PORT), getInt(HTTP_IDLE_TIMEOUT_S),
-                getInt(HTTP_MAX_HEADER_BYTES), getInt(HTTP_MAX_URL_BYTES));
+                getInt(HTTP_MAX_HEADER_BYTES), getInt(HTTP_MAX_URL_BYTES), getInt(HTTP_MAX_CONNECTIONS),
+                getInt(HTTP_MAX_CONNECTIONS_PER_ADDRESS));
+    }
+
+    public Management management() {
+        return new Management(getString(MANAGEMENT_HOST), getInt(MANAGEMENT_PORT));
     }
 
     /** The TLS settings, if {@code tls.cert.file} is set. */
@@ -257,7 +298,8 @@ public final class BridgeConfig extends ServiceConfig {
     public Limits limits() {
         return new Limits(getInt(MAX_PAYLOAD_BYTES), getInt(MAX_CONNECTIONS), getInt(MAX_CONNECTIONS_PER_ADDRESS),
                 getLong(MAX_INFLIGHT_BYTES), getInt(MAX_MESSAGES_PER_SECOND), getInt(AUTH_FAILURES_PER_ADDRESS),
-                getInt(AUTH_FAILURES_PER_DEVICE), getLong(AUTH_FAILURE_MAX_DELAY_MS));
+                getInt(AUTH_FAILURES_PER_DEVICE), getLong(AUTH_FAILURE_MAX_DELAY_MS), getInt(MAX_PENDING_CONNECTIONS),
+                getInt(MAX_PENDING_CONNECTIONS_PER_ADDRESS));
     }
 
     /** Command and shadow delivery, if {@code schema.registry.url} is set. */

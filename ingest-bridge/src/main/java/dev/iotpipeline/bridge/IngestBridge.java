@@ -5,6 +5,7 @@ import dev.iotpipeline.bridge.ingest.auth.AuthThrottle;
 import dev.iotpipeline.bridge.ingest.auth.Authenticator;
 import dev.iotpipeline.bridge.ingest.auth.DeviceRegistry;
 import dev.iotpipeline.bridge.ingest.http.HttpIngest;
+import dev.iotpipeline.bridge.ingest.http.Management;
 import dev.iotpipeline.bridge.ingest.kafka.DeviceRateLimiter;
 import dev.iotpipeline.bridge.ingest.kafka.InflightBudget;
 import dev.iotpipeline.bridge.ingest.kafka.KafkaReadiness;
@@ -54,6 +55,7 @@ public final class IngestBridge implements AutoCloseable {
     private MqttServer mqttTls;
     private HttpServer http;
     private HttpServer https;
+    private HttpServer management;
 
     private IngestBridge(Vertx vertx, RawPublisher publisher, KafkaReadiness readiness, PrometheusMeterRegistry meters,
                          DeliveryLoop delivery) {
@@ -103,8 +105,8 @@ public final class IngestBridge implements AutoCloseable {
         MqttIngest mqttIngest = new MqttIngest(vertx, devices, authenticator, router, publisher, metrics, limits, deliveries, reports);
         mqtt = await(mqttIngest.listen(mqttSettings.host(), mqttSettings.port()), "MQTT", mqttSettings.port());
         relay = await(mqttIngest.listenForRelay(), "MQTT WebSocket relay", 0);
-        HttpIngest httpIngest = new HttpIngest(vertx, httpSettings, authenticator, router, publisher, metrics, meters, limits.maxPayloadBytes(),
-                relay::actualPort, readiness::ready, deliveries);
+        HttpIngest httpIngest = new HttpIngest(vertx, httpSettings, authenticator, router, publisher, metrics, limits.maxPayloadBytes(),
+                relay::actualPort, deliveries);
         http = await(httpIngest.listen(httpSettings.host(), httpSettings.port()), "HTTP", httpSettings.port());
         if (tls.isPresent()) {
             mqttTls = await(mqttIngest.listenTls(mqttSettings.host(), mqttSettings.tlsPort(), tls.get()), "MQTT over TLS",
@@ -112,10 +114,16 @@ public final class IngestBridge implements AutoCloseable {
             https = await(httpIngest.listenTls(httpSettings.host(), httpSettings.httpsPort(), tls.get()), "HTTPS",
                     httpSettings.httpsPort());
         }
-        LOG.info("Ingest bridge {} listening: MQTT {}, HTTP {} (WebSocket /mqtt){}; commands and shadows {}", config.instanceId(),
-                mqtt.actualPort(), http.actualPort(), tls.isPresent()
+        BridgeConfig.Management managementSettings = config.management();
+        if (managementSettings.enabled()) {
+            management = await(new Management(vertx, meters, readiness::ready).listen(managementSettings.host(),
+                    managementSettings.port()), "Management", managementSettings.port());
+        }
+        LOG.info("Ingest bridge {} listening: MQTT {}, HTTP {} (WebSocket /mqtt){}; management {}; commands and shadows {}",
+                config.instanceId(), mqtt.actualPort(), http.actualPort(), tls.isPresent()
                         ? ", MQTT over TLS " + mqttTls.actualPort() + ", HTTPS " + https.actualPort() + " (client certificates: "
-                        + tls.get().clientAuth().name().toLowerCase() + ")" : ", TLS off", delivery == null ? "off" : "on");
+                        + tls.get().clientAuth().name().toLowerCase() + ")" : ", TLS off",
+                management == null ? "off" : managementSettings.host() + ":" + management.actualPort(), delivery == null ? "off" : "on");
     }
 
     private <T> T await(Future<T> listening, String what, int port) {
@@ -152,6 +160,11 @@ public final class IngestBridge implements AutoCloseable {
         return https == null ? -1 : https.actualPort();
     }
 
+    /** Port of the management listener (/health/live, /health/ready, /metrics); -1 when it is off. */
+    public int managementPort() {
+        return management == null ? -1 : management.actualPort();
+    }
+
     public PrometheusMeterRegistry meters() {
         return meters;
     }
@@ -159,7 +172,7 @@ public final class IngestBridge implements AutoCloseable {
     /** Stops accepting, lets Kafka answer what is in flight (up to 10 s), then stops. */
     @Override
     public void close() {
-        for (Object server : new Object[] {mqtt, mqttTls, http, https, relay}) {
+        for (Object server : new Object[] {mqtt, mqttTls, http, https, relay, management}) {
             Future<Void> closing = server instanceof MqttServer m ? m.close() : server instanceof HttpServer h ? h.close() : null;
             if (closing != null) {
                 closeQuietly(closing);

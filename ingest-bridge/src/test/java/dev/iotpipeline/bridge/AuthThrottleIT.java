@@ -116,7 +116,6 @@ class AuthThrottleIT {
     }
 
     private static String metrics() throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + harness.bridge.httpPort() + "/metrics")).GET().build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return harness.management("/metrics").body();
     }
 }

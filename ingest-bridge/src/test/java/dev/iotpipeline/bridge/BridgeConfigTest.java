@@ -55,6 +55,23 @@ class BridgeConfigTest {
     }
 
     @Test
+    void connectionLimitsAndTheManagementListenerAreTyped() {
+        BridgeConfig config = BridgeConfig.of(Map.of("bootstrap.servers", "k:9092", "max.pending.connections", "50",
+                "max.pending.connections.per.address", "5", "http.max.connections", "70", "http.max.connections.per.address", "7",
+                "management.host", "0.0.0.0", "management.port", "-1"));
+        assertThat(config.limits().maxPendingConnections()).isEqualTo(50);
+        assertThat(config.limits().maxPendingConnectionsPerAddress()).isEqualTo(5);
+        assertThat(config.http().maxConnections()).isEqualTo(70);
+        assertThat(config.http().maxConnectionsPerAddress()).isEqualTo(7);
+        assertThat(config.management().host()).isEqualTo("0.0.0.0");
+        assertThat(config.management().enabled()).as("-1 turns it off").isFalse();
+        assertThatThrownBy(() -> BridgeConfig.of(Map.of("bootstrap.servers", "k:9092", "management.port", "-2")))
+                .hasMessageContaining("management.port");
+        assertThatThrownBy(() -> BridgeConfig.of(Map.of("bootstrap.servers", "k:9092", "max.pending.connections", "-1")))
+                .hasMessageContaining("max.pending.connections");
+    }
+
+    @Test
     void typedViewsCarryEveryConcern(@TempDir Path dir) {
         BridgeConfig config = BridgeConfig.of(Map.of("bootstrap.servers", "k:9092", "tls.cert.file", "/etc/bridge/cert.pem",
                 "tls.client.auth", "REQUIRED", "tls.ca.file", "/etc/bridge/ca.pem", "schema.registry.url", "http://registry:8081",
@@ -73,6 +90,7 @@ class BridgeConfigTest {
         assertThat(config.consumerConfig()).containsEntry("client.id", "ingest-bridge-bridge-7-delivery");
 
         BridgeConfig plain = BridgeConfig.of(Map.of("bootstrap.servers", "k:9092"));
+        assertThat(plain.management()).as("loopback by default").isEqualTo(new BridgeConfig.Management("127.0.0.1", 8090));
         assertThat(plain.tls()).isEmpty();
         assertThat(plain.delivery()).isEmpty();
         assertThat(plain.rulesFile()).isNull();

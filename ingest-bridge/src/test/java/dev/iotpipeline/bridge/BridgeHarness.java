@@ -2,6 +2,10 @@ package dev.iotpipeline.bridge;
 
 import dev.iotpipeline.testing.KafkaFixture;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +29,7 @@ import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 final class BridgeHarness implements AutoCloseable {
 
     static final String SECRET = "s3cret-for-tests";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     final KafkaFixture kafka;
     final Path dir;
@@ -42,7 +47,7 @@ final class BridgeHarness implements AutoCloseable {
         config.put("bootstrap.servers", kafka.bootstrapServers());
         config.put("instance.id", "bridge-test");
         config.put("devices.file", dir.resolve("devices.json").toString());
-        for (String key : List.of("mqtt.port", "http.port", "mqtt.tls.port", "https.port")) {
+        for (String key : List.of("mqtt.port", "http.port", "mqtt.tls.port", "https.port", "management.port")) {
             config.put(key, "0");
         }
         config.put("mqtt.host", "127.0.0.1");
@@ -79,6 +84,12 @@ final class BridgeHarness implements AutoCloseable {
 
     String wss() {
         return "wss://127.0.0.1:" + bridge.httpsPort() + "/mqtt";
+    }
+
+    /** A GET on the management listener (health, metrics). */
+    HttpResponse<String> management(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.managementPort() + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** An MQTT 3.1.1 client connected as {@code id} with {@code secret}. */

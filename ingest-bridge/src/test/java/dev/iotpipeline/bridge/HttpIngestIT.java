@@ -99,7 +99,7 @@ class HttpIngestIT {
         assertError(post("/v1/telemetry/env-sensor/env-h/v2", ";", "{}", bearer(SECRET)), 415, "unsupported-media-type");
         assertError(post("/v1/telemetry/env-sensor/env-h/v2%2Fextra", "application/json", "{}", bearer(SECRET)), 400,
                 "unmatched-topic");
-        assertThat(get("/metrics").body()).contains("iot_bridge_messages_refused_total").contains("reason=\"not-authenticated\"")
+        assertThat(harness.management("/metrics").body()).contains("iot_bridge_messages_refused_total").contains("reason=\"not-authenticated\"")
                 .contains("iot_bridge_security_refusals_total");
     }
 
@@ -140,11 +140,15 @@ class HttpIngestIT {
     }
 
     @Test
-    void healthMetricsAndOpenApiAreServed() throws Exception {
-        assertThat(get("/health/live").statusCode()).isEqualTo(200);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> get("/health/ready").statusCode() == 200);
+    void healthAndMetricsAreOnTheManagementListenerAndOpenApiOnTheDevicePort() throws Exception {
+        assertThat(harness.management("/health/live").statusCode()).isEqualTo(200);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15))
+                .until(() -> harness.management("/health/ready").statusCode() == 200);
+        for (String path : new String[] {"/metrics", "/health/live", "/health/ready"}) {
+            assertThat(get(path).statusCode()).as("the device port does not serve " + path).isEqualTo(404);
+        }
         post("/v1/telemetry/env-sensor/env-h/v2", "application/json", "{}", bearer(SECRET));
-        String metrics = get("/metrics").body();
+        String metrics = harness.management("/metrics").body();
         assertThat(metrics).contains("iot_bridge_messages_accepted_total").contains("iot_bridge_ack_latency_seconds_bucket")
                 .contains("iot_bridge_inflight_bytes").contains("iot_bridge_mqtt_connections");
         HttpResponse<String> openapi = get("/openapi.yaml");

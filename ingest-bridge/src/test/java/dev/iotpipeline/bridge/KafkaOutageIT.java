@@ -124,7 +124,7 @@ class KafkaOutageIT {
     }
 
     private static int get(String path) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + harness.bridge.httpPort() + path))
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + harness.bridge.managementPort() + path))
                 .GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 

@@ -3,8 +3,8 @@ package dev.iotpipeline.bridge;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
@@ -14,8 +14,42 @@ final class RawMqtt implements AutoCloseable {
     private final Socket socket;
 
     RawMqtt(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    /** Over a connected socket (TLS, or bound to another loopback source address). */
+    RawMqtt(Socket socket) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout(20_000);
+    }
+
+    /** A plain connection to 127.0.0.1:{@code port} from the loopback source address {@code from} (e.g. 127.0.0.2). */
+    static RawMqtt from(String from, int port) throws IOException {
+        return new RawMqtt(new Socket(InetAddress.getLoopbackAddress(), port, InetAddress.getByName(from), 0));
+    }
+
+    /** True when the server has not closed the connection: a short read times out instead of ending. */
+    boolean stillOpen() throws IOException {
+        int timeout = socket.getSoTimeout();
+        socket.setSoTimeout(200);
+        try {
+            return socket.getInputStream().read() >= 0;
+        } catch (SocketTimeoutException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        } finally {
+            socket.setSoTimeout(timeout);
+        }
+    }
+
+    /** {@link #stillOpen()}, false when even asking fails. */
+    boolean isOpenQuietly() {
+        try {
+            return stillOpen();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     void send(byte[] packet) throws IOException {
@@ -40,10 +74,10 @@ final class RawMqtt implements AutoCloseable {
                 // a DISCONNECT or CONNACK before the close
             }
             return true;
-        } catch (SocketException e) {
-            return true;
         } catch (SocketTimeoutException e) {
             return false;
+        } catch (IOException e) {
+            return true; // reset, or a TLS connection torn down
         }
     }
 

@@ -68,11 +68,15 @@ public final class BroadcastBenchmark {
                 all.add(new Device(String.format("fleet-%06d", i), "env-sensor", hash, true));
             }
             writeAll(dir.resolve("devices.json"), all);
-            IngestBridge bridge = IngestBridge.start(BridgeConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(),
-                    "devices.file", dir.resolve("devices.json").toString(), "mqtt.host", "127.0.0.1", "http.host", "127.0.0.1",
-                    "mqtt.port", "0", "http.port", "0", "max.connections.per.address", Integer.toString(devices + 10),
-                    "max.connections", Integer.toString(devices + 10), "schema.registry.url", registry.confluentApiUrl(),
-                    "commands.rate.per.second", Integer.toString(rate))));
+            // The whole fleet connects from one address at once: the pre-authentication limits must allow that too.
+            IngestBridge bridge = IngestBridge.start(BridgeConfig.of(Map.ofEntries(Map.entry("bootstrap.servers", broker.bootstrapServers()),
+                    Map.entry("devices.file", dir.resolve("devices.json").toString()), Map.entry("mqtt.host", "127.0.0.1"),
+                    Map.entry("http.host", "127.0.0.1"), Map.entry("mqtt.port", "0"), Map.entry("http.port", "0"),
+                    Map.entry("management.port", "0"), Map.entry("max.connections.per.address", Integer.toString(devices + 10)),
+                    Map.entry("max.connections", Integer.toString(devices + 10)),
+                    Map.entry("max.pending.connections", Integer.toString(devices + 10)),
+                    Map.entry("max.pending.connections.per.address", Integer.toString(devices + 10)),
+                    Map.entry("schema.registry.url", registry.confluentApiUrl()), Map.entry("commands.rate.per.second", Integer.toString(rate)))));
             long heapBefore = heapAfterGc();
             // The devices run in their own JVM: each process has its own file descriptor limit, and the heap measured here is the bridge's.
             Process fleet = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",

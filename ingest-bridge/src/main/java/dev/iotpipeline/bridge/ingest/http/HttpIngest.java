@@ -5,12 +5,13 @@ import dev.iotpipeline.bridge.ingest.auth.Authenticator;
 import dev.iotpipeline.bridge.ingest.auth.Device;
 import dev.iotpipeline.bridge.ingest.kafka.RawPublisher;
 import dev.iotpipeline.bridge.ingest.metrics.BridgeMetrics;
+import dev.iotpipeline.bridge.ingest.net.ConnectionCounter;
+import dev.iotpipeline.bridge.ingest.net.WarnOnce;
 import dev.iotpipeline.bridge.ingest.routing.Route;
 import dev.iotpipeline.bridge.ingest.routing.TopicRouter;
 import dev.iotpipeline.bridge.ingest.tls.TlsSettings;
 import dev.iotpipeline.bridge.link.Deliveries;
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,7 +30,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP listener: {@code POST /v1/telemetry/{deviceType}/{deviceId}/{version}} (answered 200
  * only after Kafka has the record), MQTT over WebSocket at {@code /mqtt} (relayed to the MQTT
- * listener), health, Prometheus metrics and the OpenAPI description.
+ * listener) and the OpenAPI description, with a cap on connections ({@link ConnectionCap}). Health
+ * and metrics are on the separate {@link Management} listener.
  */
 public final class HttpIngest {
 
@@ -53,35 +55,34 @@ public final class HttpIngest {
     private final TopicRouter router;
     private final RawPublisher publisher;
     private final BridgeMetrics metrics;
-    private final PrometheusMeterRegistry prometheus;
     private final int maxPayloadBytes;
     private final IntSupplier relayPort;
-    private final BooleanSupplier kafkaReady;
+    private final ConnectionCap connectionCap;
     private final NetClient relay;
     private final Router routes;
     private final Deliveries deliveries;
 
     /**
      * @param relayPort port of the loopback MQTT listener that takes relayed WebSocket connections
-     * @param kafkaReady whether Kafka is reachable, for {@code /health/ready}
      * @param deliveries pending commands and shadow deltas for the telemetry response
      */
     public HttpIngest(Vertx vertx, BridgeConfig.Http settings, Authenticator authenticator, TopicRouter router, RawPublisher publisher, BridgeMetrics metrics,
-                      PrometheusMeterRegistry prometheus, int maxPayloadBytes, IntSupplier relayPort, BooleanSupplier kafkaReady,
-                      Deliveries deliveries) {
+                      int maxPayloadBytes, IntSupplier relayPort, Deliveries deliveries) {
         this.vertx = vertx;
         this.authenticator = authenticator;
         this.settings = settings;
         this.router = router;
         this.publisher = publisher;
         this.metrics = metrics;
-        this.prometheus = prometheus;
         this.maxPayloadBytes = maxPayloadBytes;
         this.relayPort = relayPort;
-        this.kafkaReady = kafkaReady;
         this.deliveries = deliveries;
         this.relay = vertx.createNetClient();
         this.routes = routes();
+        AtomicInteger open = new AtomicInteger();
+        metrics.httpConnections(open);
+        this.connectionCap = new ConnectionCap(new ConnectionCounter(open, settings.maxConnections(), settings.maxConnectionsPerAddress(),
+                "too-many-connections"), metrics, new WarnOnce(LOG), RETRY_AFTER_SECONDS);
     }
 
     /** The plain HTTP listener. */
@@ -98,7 +99,10 @@ public final class HttpIngest {
         options.setWebSocketSubProtocols(List.of("mqtt", "mqttv3.1"));
         options.setIdleTimeout(settings.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setMaxHeaderSize(settings.maxHeaderBytes()).setMaxInitialLineLength(settings.maxUrlBytes());
-        return vertx.createHttpServer(options).requestHandler(routes).webSocketHandler(this::mqttOverWebSocket).listen();
+        // h2c off: Vert.x then calls the connection handler at accept instead of after the first bytes (see ConnectionCap).
+        options.setHttp2ClearTextEnabled(false);
+        return vertx.createHttpServer(options).connectionHandler(connectionCap).requestHandler(routes)
+                .webSocketHandler(this::mqttOverWebSocket).listen();
     }
 
     private Router routes() {
@@ -106,13 +110,6 @@ public final class HttpIngest {
         routes.post("/v1/telemetry/:deviceType/:deviceId/:version")
                 .handler(BodyHandler.create(false).setBodyLimit(maxPayloadBytes))
                 .handler(this::telemetry);
-        routes.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
-        routes.get("/health/ready").handler(ctx -> {
-            boolean ready = kafkaReady.getAsBoolean();
-            json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "UP" : "DOWN").put("kafka", ready));
-        });
-        routes.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4")
-                .end(prometheus.scrape()));
         routes.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
                 .end(OPENAPI));
         routes.errorHandler(413, ctx -> error(ctx, 413, "payload-too-large", "The payload is larger than "

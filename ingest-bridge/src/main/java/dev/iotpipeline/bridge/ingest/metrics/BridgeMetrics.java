@@ -10,8 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * The bridge's metrics, scraped at {@code /metrics} (Prometheus names {@code iot_bridge_*}):
- * connections, messages accepted and refused by reason, acknowledgement latency, Kafka errors,
+ * The bridge's metrics, scraped at {@code /metrics} on the management listener (Prometheus names
+ * {@code iot_bridge_*}): connections (open, and MQTT ones not yet authenticated), messages and
+ * connections accepted and refused by reason, acknowledgement latency, Kafka errors,
  * authentication and authorisation refusals, and payload bytes waiting for Kafka.
  */
 public final class BridgeMetrics {
@@ -31,6 +32,18 @@ public final class BridgeMetrics {
 
     public AtomicInteger connections() {
         return connections;
+    }
+
+    /** MQTT connections accepted and not yet authenticated (all MQTT listeners). */
+    public void pendingConnections(AtomicInteger pending) {
+        Gauge.builder("iot.bridge.mqtt.pending.connections", pending, AtomicInteger::get)
+                .description("MQTT connections accepted and not yet authenticated").register(registry);
+    }
+
+    /** Open HTTP(S) connections, MQTT over WebSocket included. */
+    public void httpConnections(AtomicInteger open) {
+        Gauge.builder("iot.bridge.http.connections", open, AtomicInteger::get)
+                .description("Open HTTP and HTTPS connections (MQTT over WebSocket included)").register(registry);
     }
 
     /** Reports the bytes currently waiting for Kafka, read when scraped. */

@@ -6,6 +6,9 @@ import dev.iotpipeline.bridge.ingest.auth.DeviceRegistry;
 import dev.iotpipeline.bridge.ingest.kafka.RawPublisher;
 import dev.iotpipeline.bridge.ingest.kafka.ShadowReports;
 import dev.iotpipeline.bridge.ingest.metrics.BridgeMetrics;
+import dev.iotpipeline.bridge.ingest.net.ConnectionCounter;
+import dev.iotpipeline.bridge.ingest.net.HookedVertx;
+import dev.iotpipeline.bridge.ingest.net.WarnOnce;
 import dev.iotpipeline.bridge.ingest.routing.TopicRouter;
 import dev.iotpipeline.bridge.ingest.tls.TlsSettings;
 import dev.iotpipeline.bridge.link.Deliveries;
@@ -20,6 +23,8 @@ import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * <p>A device connects with username = its id and password = its secret, or over TLS with a client
  * certificate whose CN is its id; the client id must be its id. A secret not verified before is
  * checked on a worker thread (PBKDF2 is slow by design), then remembered, so reconnects are cheap;
- * repeated failures from one address or for one id are throttled ({@link Authenticator}). Connections past the total or
+ * repeated failures from one address or for one id are throttled ({@link Authenticator}). Before
+ * authentication a connection is held to the {@link PreAuthGuard}'s limits (pending connections in
+ * total and per address, a CONNECT deadline from accept); after it, connections past the total or
  * per-address limits are refused as server busy. QoS 2 is refused: MQTT 5 clients are told
  * Maximum QoS 1 in the CONNACK; a QoS 2 PUBLISH ends the connection ("QoS not supported", or a
  * plain close for 3.1.1). Topic aliases are refused the same way (Topic Alias Maximum 0).
@@ -48,6 +55,7 @@ public final class MqttIngest {
     private final BridgeMetrics metrics;
     private final MqttLimits limits;
     private final ConnectionCounter connections;
+    private final Vertx guarded;
     private final WarnOnce warnOnce = new WarnOnce(LOG);
     private final Deliveries deliveries;
     private final ShadowReports reports;
@@ -69,7 +77,13 @@ public final class MqttIngest {
         this.limits = limits;
         this.deliveries = deliveries;
         this.reports = reports;
-        this.connections = new ConnectionCounter(metrics.connections(), limits.maxConnections(), limits.maxConnectionsPerAddress());
+        this.connections = new ConnectionCounter(metrics.connections(), limits.maxConnections(), limits.maxConnectionsPerAddress(),
+                "too-many-connections");
+        AtomicInteger pending = new AtomicInteger();
+        metrics.pendingConnections(pending);
+        this.guarded = new HookedVertx(vertx, new PreAuthGuard(new ConnectionCounter(pending, limits.maxPendingConnections(),
+                limits.maxPendingConnectionsPerAddress(), "too-many-pending-connections"),
+                TimeUnit.SECONDS.toMillis(limits.connectTimeoutSeconds()), metrics, warnOnce));
     }
 
     /** The plain TCP listener. */
@@ -92,14 +106,17 @@ public final class MqttIngest {
     private MqttServerOptions options(String host, int port) {
         MqttServerOptions options = new MqttServerOptions().setHost(host).setPort(port)
                 .setMaxMessageSize(limits.maxPacketBytes())
-                .setTimeoutOnConnect(limits.connectTimeoutSeconds())
+                // The CONNECT deadline is the PreAuthGuard's (counted and logged); Vert.x's own timer is only a backstop.
+                .setTimeoutOnConnect(2 * limits.connectTimeoutSeconds())
                 .setAutoClientId(false);
+        // Before the accept hook sees a connection: its PROXY header or TLS handshake, each as long as the CONNECT deadline.
         options.setProxyProtocolTimeout(limits.connectTimeoutSeconds() * 1000L);
+        options.setSslHandshakeTimeout(limits.connectTimeoutSeconds()).setSslHandshakeTimeoutUnit(TimeUnit.SECONDS);
         return options;
     }
 
     private Future<MqttServer> start(MqttServerOptions options) {
-        return MqttServer.create(vertx, options).endpointHandler(this::connect)
+        return MqttServer.create(guarded, options).endpointHandler(this::connect)
                 .exceptionHandler(error -> warnOnce.warn("unconnected", "MQTT connection closed before CONNECT completed: {}",
                         error.toString()))
                 .listen();

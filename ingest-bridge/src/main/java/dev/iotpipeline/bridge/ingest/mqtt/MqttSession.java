@@ -4,6 +4,7 @@ import dev.iotpipeline.bridge.ingest.auth.Device;
 import dev.iotpipeline.bridge.ingest.kafka.RawPublisher;
 import dev.iotpipeline.bridge.ingest.kafka.ShadowReports;
 import dev.iotpipeline.bridge.ingest.metrics.BridgeMetrics;
+import dev.iotpipeline.bridge.ingest.net.WarnOnce;
 import dev.iotpipeline.bridge.ingest.routing.Route;
 import dev.iotpipeline.bridge.ingest.routing.TopicRouter;
 import dev.iotpipeline.bridge.link.Deliveries;

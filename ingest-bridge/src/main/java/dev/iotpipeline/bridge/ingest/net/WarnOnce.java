@@ -1,4 +1,4 @@
-package dev.iotpipeline.bridge.ingest.mqtt;
+package dev.iotpipeline.bridge.ingest.net;
 
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -7,7 +7,7 @@ import org.slf4j.Logger;
  * Logs a client's misbehaviour at WARN once per client and period, then at DEBUG, so a device
  * retrying in a loop cannot flood the log.
  */
-final class WarnOnce {
+public final class WarnOnce {
 
     private static final long PERIOD_MS = 10 * 60 * 1000;
     private static final int MAX_TRACKED = 10_000;
@@ -15,11 +15,11 @@ final class WarnOnce {
     private final Logger log;
     private final ConcurrentHashMap<String, Long> warned = new ConcurrentHashMap<>();
 
-    WarnOnce(Logger log) {
+    public WarnOnce(Logger log) {
         this.log = log;
     }
 
-    void warn(String client, String format, Object... args) {
+    public void warn(String client, String format, Object... args) {
         long now = System.currentTimeMillis();
         Long last = warned.get(client);
         if (last != null && now - last < PERIOD_MS) {
