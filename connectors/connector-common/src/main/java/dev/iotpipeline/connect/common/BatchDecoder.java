@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.apache.avro.data.TimeConversions;
 import org.apache.avro.generic.GenericData;
@@ -20,12 +21,18 @@ import org.apache.avro.io.DecoderFactory;
  * Decodes a batch in the Confluent wire format with its own writer schema from the registry, not
  * a compiled one: both sinks see every field the streams app wrote, so a field added to the
  * canonical schema reaches the warehouse as a new column and the lake as a new Parquet column
- * without a rebuild. Timestamps decode to {@link java.time.Instant}s ({@link #MODEL}).
+ * without a rebuild. Timestamps decode to {@link java.time.Instant}s ({@link #MODEL}); text decodes
+ * to {@link org.apache.avro.util.Utf8} (its UTF-8 bytes as read, whatever string type the writer
+ * asked for), which both stores write as bytes without decoding and encoding each value again; use
+ * {@link Batch#text} or {@code toString()} for a {@code String}.
  */
 public final class BatchDecoder {
 
     /** The data model of decoded batches: generic records with timestamp-millis as Instants. */
     public static final GenericData MODEL = model();
+
+    private static final Pattern JAVA_STRING = Pattern.compile(Pattern.quote(",\"" + GenericData.STRING_PROP
+            + "\":\"String\""));
 
     private final SchemaRegistryClient registry;
     private final Map<Integer, GenericDatumReader<GenericRecord>> readers = new ConcurrentHashMap<>();
@@ -47,7 +54,7 @@ public final class BatchDecoder {
         int id = ConfluentWireFormat.schemaId(topic, payload);
         GenericDatumReader<GenericRecord> reader = readers.computeIfAbsent(id, key -> {
             Schema writer = registry.schemaById(key);
-            return new GenericDatumReader<>(writer, writer, MODEL);
+            return new GenericDatumReader<>(writer, withUtf8Text(writer), MODEL);
         });
         Schema schema = reader.getSchema();
         if (schema.getType() != Schema.Type.RECORD || schema.getField("info") == null || schema.getField("records") == null) {
@@ -79,6 +86,16 @@ public final class BatchDecoder {
         @SuppressWarnings("unchecked")
         List<GenericRecord> readings = (List<GenericRecord>) batch.get("records");
         return new Batch(family, info, batchId, readings, readingSchema);
+    }
+
+    /**
+     * The writer schema without {@code "avro.java.string": "String"} (set by the streams app's
+     * compiled classes), so text reads as Utf8 instead of a String per value.
+     */
+    static Schema withUtf8Text(Schema writer) {
+        String json = writer.toString();
+        String plain = JAVA_STRING.matcher(json).replaceAll("");
+        return plain.equals(json) ? writer : new Schema.Parser().parse(plain);
     }
 
     private static String expectedRecord(MeasurementFamily family) {

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.util.Utf8;
 
 /**
  * Which readings of a batch both sinks store: the one admission rule of the lake and the
@@ -76,7 +77,10 @@ public final class RowCheck {
     static RefusedRow check(GenericRecord reading, int position, Fields fields) {
         for (int f = 0; f < fields.texts().length; f++) {
             Object value = reading.get(fields.texts()[f]);
-            String[] problem = value == null ? null : textProblem(fields.textNames()[f], value.toString());
+            if (value == null || value instanceof Utf8 utf8 && fine(utf8, fields.textNames()[f])) {
+                continue;
+            }
+            String[] problem = textProblem(fields.textNames()[f], value.toString());
             if (problem != null) {
                 return refused(reading, position, problem[0], problem[1]);
             }
@@ -89,6 +93,39 @@ public final class RowCheck {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether UTF-8 text is certainly admitted, read from its bytes without decoding them (the
+     * common case); when not certain, {@link #textProblem} decides on the decoded text. A control
+     * character is a byte below 0x20, 0x7F, or (C1, U+0080 to U+009F) 0xC2 followed by 0x80 to 0x9F;
+     * a text of at most n bytes has at most n characters.
+     */
+    private static boolean fine(Utf8 text, String field) {
+        byte[] bytes = text.getBytes();
+        int length = text.getByteLength();
+        if (field.equals("device_id")) {
+            if (length == 0 || length > MAX_DEVICE_ID) {
+                return false;
+            }
+            for (int i = 0; i < length; i++) {
+                if (!deviceIdChar((char) bytes[i])) { // a byte of a multi-byte character is negative: refused
+                    return false;
+                }
+            }
+            return true;
+        }
+        for (int i = 0; i < length; i++) {
+            int b = bytes[i] & 0xFF;
+            if (b < 0x20 || b == 0x7F || b == 0xC2 && i + 1 < length && (bytes[i + 1] & 0xFF) < 0xA0) {
+                return false;
+            }
+        }
+        return switch (field) {
+            case "message_id" -> length > 0 && length <= MAX_MESSAGE_ID;
+            case "firmware" -> length <= MAX_FIRMWARE;
+            default -> true;
+        };
     }
 
     /** {reason code, explanation}, or null when the text is fine. */
@@ -119,13 +156,15 @@ public final class RowCheck {
             return false;
         }
         for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-';
-            if (!ok) {
+            if (!deviceIdChar(id.charAt(i))) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static boolean deviceIdChar(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-';
     }
 
     private static RefusedRow refused(GenericRecord reading, int position, String reason, String message) {

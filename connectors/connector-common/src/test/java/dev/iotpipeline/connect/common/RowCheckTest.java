@@ -9,7 +9,12 @@ import java.util.List;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.CharRange;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.StringLength;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.util.Utf8;
 import org.junit.jupiter.api.Test;
 
 class RowCheckTest {
@@ -69,5 +74,40 @@ class RowCheckTest {
         Batch batch = TestBatches.decodedEnv(EnvReading.newBuilder(TestBatches.env("dev-1", "m1", TestBatches.T0, 21.5)).setFirmware(firmware).build());
         assertThat(RowCheck.admit(batch).refused()).singleElement().extracting(RefusedRow::reason)
                 .isEqualTo("control-character:firmware");
+    }
+
+    /**
+     * The check reads decoded text (Utf8) from its bytes; whatever the text, in whichever text
+     * field, its verdict is the one the same check gives on the same reading as Strings (control
+     * characters of C0 and C1, DEL, non-ASCII letters, lengths counted in characters, not bytes).
+     */
+    @Property(tries = 400)
+    void theVerdictOnUtf8BytesIsTheVerdictOnTheDecodedText(
+            @ForAll @StringLength(max = 140) @CharRange(from = ' ', to = '~') @CharRange(from = '\u007f', to = '\u00a5')
+            @CharRange(from = '\u0000', to = '\u0002') @CharRange(from = '\u0391', to = '\u0395')
+            @CharRange(from = '\u4e00', to = '\u4e03') String text,
+            @ForAll @IntRange(min = 0, max = 3) int field) {
+        EnvReading.Builder reading = EnvReading.newBuilder(TestBatches.env("dev-1", "m1", TestBatches.T0, 21.5));
+        switch (field) {
+            case 0 -> reading.setDeviceId(text);
+            case 1 -> reading.setMessageId(text);
+            case 2 -> reading.setFirmware(text);
+            default -> reading.setSourceFormat(text);
+        }
+        Batch utf8 = TestBatches.decodedEnv(reading.build());
+        assertThat(utf8.readings().get(0).get("message_id")).isInstanceOf(Utf8.class);
+        List<GenericRecord> strings = utf8.readings().stream().map(RowCheckTest::withStrings).toList();
+        Batch asStrings = new Batch(utf8.family(), utf8.info(), utf8.batchId(), strings, utf8.readingSchema());
+
+        assertThat(RowCheck.admit(utf8).refused()).isEqualTo(RowCheck.admit(asStrings).refused());
+    }
+
+    private static GenericRecord withStrings(GenericRecord reading) {
+        GenericData.Record copy = new GenericData.Record(reading.getSchema());
+        for (Schema.Field field : reading.getSchema().getFields()) {
+            Object value = reading.get(field.pos());
+            copy.put(field.pos(), value instanceof Utf8 ? value.toString() : value);
+        }
+        return copy;
     }
 }

@@ -14,7 +14,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,20 +21,30 @@ import java.util.function.Consumer;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Loads one micro-batch in one transaction: skip it if its id is in the ledger; otherwise COPY its
- * admitted readings into a temporary staging table, insert them into the family's table skipping
- * readings already there (unique device_id, message_id), and record the batch id in the ledger. A
- * replayed batch is a no-op and a reading delivered twice is stored once.
+ * admitted readings straight into the family's table under a savepoint, and record the batch id in
+ * the ledger. A replayed batch is a no-op.
+ *
+ * <p>When the batch collides with readings already in the table (a reading delivered twice, in two
+ * batches: a unique violation on device_id, message_id) or the database refuses one of its rows,
+ * the COPY is rolled back to its savepoint and the batch takes the slow path: COPY into a temporary
+ * staging table and {@code INSERT ... ON CONFLICT (device_id, message_id) DO NOTHING}, so a reading
+ * delivered twice is stored once. The common batch, new readings only, is written once.
  *
  * <p>A reading the database refuses for its data ({@link DatabaseErrors#isDataError}) never takes
- * its batch-mates with it: the batch is retried under savepoints in halves until the refused
- * readings stand alone (about 2 log n extra attempts per refused reading), every other reading is
- * inserted once, and the refused ones, with the database's reason, are handed to the dead-letter
- * callback before the ledger entry and the commit, so a replay neither loads nor dead-letters again.
+ * its batch-mates with it: on the slow path the batch is retried under savepoints in halves until
+ * the refused readings stand alone (about 2 log n extra attempts per refused reading), every other
+ * reading is inserted once, and the refused ones, with the database's reason, are handed to the
+ * dead-letter callback before the ledger entry and the commit, so a replay neither loads nor
+ * dead-letters again.
+ *
+ * <p>Rows travel in binary COPY ({@link BinaryCopyRows}) when every column has the type the sink
+ * creates, otherwise as CSV ({@link CsvRows}).
  */
 public final class BatchLoader {
 
@@ -44,11 +53,13 @@ public final class BatchLoader {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchLoader.class);
+    /** invalid_binary_representation: binary COPY into a column of another type. */
+    private static final String INVALID_BINARY = "22P03";
 
     private final String dbSchema;
     private final String ledgerTable;
-    /** Columns known per table, so DDL runs only when a table or field is new. */
-    private final Map<String, Set<String>> knownColumns = new HashMap<>();
+    /** Columns (name to type, as udt names) known per table, so DDL runs only when a table or field is new. */
+    private final Map<String, Map<String, String>> knownColumns = new HashMap<>();
     private boolean ledgerReady;
 
     public BatchLoader(String dbSchema, String ledgerTable) {
@@ -76,7 +87,8 @@ public final class BatchLoader {
                 return new Result(batch.batchId(), true, batch.readings().size(), 0, 0);
             }
             List<RefusedRow> refused = new ArrayList<>(admission.refused());
-            int inserted = new Isolation(connection, table, batch.readingSchema(), admission, refused).insertAll();
+            int inserted = new Isolation(connection, table, batch.readingSchema(), admission, refused,
+                    knownColumns.get(table)).insertAll();
             refused.sort(Comparator.comparingInt(RefusedRow::position));
             deadLetters.accept(refused);
             recordInLedger(connection, batch, inserted, refused.size());
@@ -91,8 +103,8 @@ public final class BatchLoader {
     }
 
     private void prepare(Connection connection, String table, Schema recordSchema) throws SQLException {
-        Set<String> known = knownColumns.get(table);
-        boolean complete = known != null && recordSchema.getFields().stream().allMatch(f -> known.contains(f.name()));
+        Map<String, String> known = knownColumns.get(table);
+        boolean complete = known != null && recordSchema.getFields().stream().allMatch(f -> known.containsKey(f.name()));
         if (ledgerReady && complete) {
             return;
         }
@@ -103,7 +115,7 @@ public final class BatchLoader {
             for (String ddl : TableDefinitions.create(dbSchema, table, recordSchema)) {
                 sql.execute(ddl);
             }
-            Set<String> existing = existingColumns(connection, table);
+            Set<String> existing = existingColumns(connection, table).keySet();
             for (String ddl : TableDefinitions.evolve(dbSchema, table, recordSchema, existing)) {
                 LOG.info("Evolving the warehouse: {}", ddl);
                 sql.execute(ddl);
@@ -119,15 +131,15 @@ public final class BatchLoader {
         ledgerReady = true;
     }
 
-    private Set<String> existingColumns(Connection connection, String table) throws SQLException {
-        Set<String> columns = new HashSet<>();
+    private Map<String, String> existingColumns(Connection connection, String table) throws SQLException {
+        Map<String, String> columns = new HashMap<>();
         try (PreparedStatement query = connection.prepareStatement(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?")) {
+                "SELECT column_name, udt_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?")) {
             query.setString(1, dbSchema);
             query.setString(2, table);
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
-                    columns.add(rows.getString(1));
+                    columns.put(rows.getString(1), rows.getString(2));
                 }
             }
         }
@@ -144,7 +156,10 @@ public final class BatchLoader {
         }
     }
 
-    /** Inserts the admitted readings; isolates the ones the database refuses for their data. */
+    /**
+     * Inserts the admitted readings: straight into the table, or, when they collide with rows
+     * already there or the database refuses one, through staging; isolates the refused ones.
+     */
     private final class Isolation {
         private final Connection connection;
         private final String table;
@@ -153,8 +168,10 @@ public final class BatchLoader {
         private final List<RefusedRow> refused;
         private final String qualified;
         private final String columns;
+        private BinaryCopyRows binary;
 
-        Isolation(Connection connection, String table, Schema schema, RowCheck.Admission admission, List<RefusedRow> refused) {
+        Isolation(Connection connection, String table, Schema schema, RowCheck.Admission admission, List<RefusedRow> refused,
+                  Map<String, String> columnTypes) {
             this.connection = connection;
             this.table = table;
             this.schema = schema;
@@ -162,11 +179,30 @@ public final class BatchLoader {
             this.refused = refused;
             this.qualified = TableDefinitions.quote(dbSchema) + "." + TableDefinitions.quote(table);
             this.columns = String.join(", ", schema.getFields().stream().map(f -> TableDefinitions.quote(f.name())).toList());
+            this.binary = BinaryCopyRows.fits(schema, columnTypes) ? new BinaryCopyRows(schema) : null;
         }
 
         int insertAll() throws SQLException {
             if (admission.admitted().isEmpty()) {
                 return 0;
+            }
+            Savepoint direct = connection.setSavepoint();
+            try {
+                int copied = copy(qualified, admission.admitted());
+                connection.releaseSavepoint(direct);
+                return copied;
+            } catch (SQLException e) {
+                if (!DatabaseErrors.isDataError(e)) {
+                    throw e;
+                }
+                connection.rollback(direct);
+                if (binary != null && INVALID_BINARY.equals(e.getSQLState())) {
+                    // A column's type changed under the running task: CSV now, and read the types again next batch.
+                    LOG.info("Table {} no longer has the column types binary COPY needs; loading as CSV", qualified);
+                    binary = null;
+                    knownColumns.remove(table);
+                }
+                LOG.debug("Batch into {} takes the staging path (SQLState {}): {}", table, e.getSQLState(), e.getMessage());
             }
             try (Statement sql = connection.createStatement()) {
                 sql.execute("CREATE TEMP TABLE IF NOT EXISTS staging_" + table + " (LIKE " + qualified + ") ON COMMIT DELETE ROWS");
@@ -195,13 +231,22 @@ public final class BatchLoader {
             }
         }
 
-        private int copyAndInsert(List<GenericRecord> readings, boolean part) throws SQLException {
-            try {
-                connection.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY staging_" + table + " (" + columns
-                        + ") FROM STDIN (FORMAT csv)", new StringReader(CsvRows.of(readings, schema)));
-            } catch (IOException e) {
-                throw new SQLException("COPY into staging_" + table + " failed: " + e.getMessage(), "08006", e);
+        /** COPY the readings into {@code target}; the rows copied. */
+        private int copy(String target, List<GenericRecord> readings) throws SQLException {
+            CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
+            String sql = "COPY " + target + " (" + columns + ") FROM STDIN";
+            if (binary != null) {
+                return (int) binary.copy(copy.copyIn(sql + " (FORMAT binary)"), readings);
             }
+            try {
+                return (int) copy.copyIn(sql + " (FORMAT csv)", new StringReader(CsvRows.of(readings, schema)));
+            } catch (IOException e) {
+                throw new SQLException("COPY into " + target + " failed: " + e.getMessage(), "08006", e);
+            }
+        }
+
+        private int copyAndInsert(List<GenericRecord> readings, boolean part) throws SQLException {
+            copy("staging_" + table, readings);
             try (Statement sql = connection.createStatement()) {
                 int inserted = sql.executeUpdate("INSERT INTO " + qualified + " (" + columns + ") SELECT " + columns
                         + " FROM staging_" + table + " ON CONFLICT (device_id, message_id) DO NOTHING");

@@ -6,7 +6,10 @@ import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 
-/** Readings as PostgreSQL COPY CSV: empty unquoted = NULL, everything else quoted. */
+/**
+ * Readings as PostgreSQL COPY CSV: empty unquoted = NULL, everything else quoted. The fallback of
+ * {@link BinaryCopyRows} for a table whose column types an operator changed (text is cast to any type).
+ */
 final class CsvRows {
 
     private CsvRows() {
@@ -15,6 +18,10 @@ final class CsvRows {
     static String of(List<GenericRecord> records, Schema schema) {
         StringBuilder csv = new StringBuilder(records.size() * 160);
         List<Schema.Field> fields = schema.getFields();
+        boolean[] timestamps = new boolean[fields.size()];
+        for (int i = 0; i < timestamps.length; i++) {
+            timestamps[i] = TableDefinitions.sqlType(fields.get(i)).equals("timestamptz");
+        }
         for (GenericRecord record : records) {
             for (int i = 0; i < fields.size(); i++) {
                 if (i > 0) {
@@ -22,7 +29,7 @@ final class CsvRows {
                 }
                 Object value = record.get(fields.get(i).pos());
                 if (value != null) {
-                    csv.append('"').append(text(value, fields.get(i)).replace("\"", "\"\"")).append('"');
+                    csv.append('"').append(text(value, timestamps[i]).replace("\"", "\"\"")).append('"');
                 }
             }
             csv.append('\n');
@@ -30,9 +37,8 @@ final class CsvRows {
         return csv.toString();
     }
 
-    private static String text(Object value, Schema.Field field) {
-        String sqlType = TableDefinitions.sqlType(field);
-        if (sqlType.equals("timestamptz")) {
+    private static String text(Object value, boolean timestamp) {
+        if (timestamp) {
             long millis = value instanceof Instant instant ? instant.toEpochMilli() : (Long) value;
             return Instant.ofEpochMilli(millis).toString();
         }

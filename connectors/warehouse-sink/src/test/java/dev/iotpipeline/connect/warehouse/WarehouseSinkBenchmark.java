@@ -11,6 +11,8 @@ import dev.iotpipeline.schemas.batch.BatchCloseReason;
 import dev.iotpipeline.schemas.batch.BatchInfo;
 import dev.iotpipeline.schemas.batch.EnvReadingBatch;
 import dev.iotpipeline.schemas.canonical.EnvReading;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,15 +25,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 
 /**
- * The warehouse sink's write path (decode a batch from the Confluent wire format, the row check, COPY into
- * staging, INSERT ... ON CONFLICT DO NOTHING, ledger, commit; one transaction per batch) against a
- * bare COPY of the same rows, as CSV prepared in advance, into a table of the same definition
- * (same unique index), one COPY per batch. Both on the same embedded PostgreSQL, each into empty
- * tables. Arguments: readings, readings per batch.
+ * The warehouse sink's write path (decode a batch from the Confluent wire format, the row check,
+ * COPY into the table, ledger, commit; one transaction per batch) against a bare COPY of the same
+ * rows prepared in advance, as CSV and in PostgreSQL's binary format, into a table of the same
+ * definition (same unique index and indexes), one COPY and commit per batch. All on the same
+ * embedded PostgreSQL, each round into emptied tables, one warm-up round, then the median of
+ * {@value #ROUNDS}; each phase runs in a thread of its own name. Arguments: readings, readings per batch.
  */
 public final class WarehouseSinkBenchmark {
+
+    private static final int ROUNDS = 3;
 
     public static void main(String[] args) throws Exception {
         int readings = args.length > 0 ? Integer.parseInt(args[0]) : 500_000;
@@ -67,34 +73,123 @@ public final class WarehouseSinkBenchmark {
                 csv.add(CsvRows.of(decoded.readings(), decoded.readingSchema()));
             }
             int total = wire.size() * perBatch;
-            System.out.printf("%,d env readings in %,d batches of %,d, embedded PostgreSQL 17%n", total, wire.size(), perBatch);
+            System.out.printf("%,d env readings in %,d batches of %,d, embedded PostgreSQL 17, %d rounds after a warm-up%n", total,
+                    wire.size(), perBatch, ROUNDS);
 
             try (Connection sql = DriverManager.getConnection(postgres.jdbcUrl(), PostgresServer.USER, PostgresServer.PASSWORD)) {
                 sql.setAutoCommit(false);
                 BatchLoader loader = new BatchLoader("iot", "batch_ledger");
-                long started = System.nanoTime();
-                for (byte[] batch : wire) {
-                    Batch decoded = decoder.decode("iot.batch.env_reading", batch);
-                    loader.load(sql, decoded, RowCheck.admit(decoded), refused -> { });
-                }
-                report("warehouse sink (decode, COPY to staging, INSERT ON CONFLICT, ledger; a transaction per batch)", total,
-                        System.nanoTime() - started, count(sql, "iot.env_readings"));
-
+                Batch first = decoder.decode("iot.batch.env_reading", wire.get(0));
+                loader.load(sql, first, RowCheck.admit(first), refused -> { }); // creates the tables
                 try (Statement ddl = sql.createStatement()) {
                     ddl.execute("CREATE TABLE iot.bare_env_readings (LIKE iot.env_readings INCLUDING ALL)");
                 }
                 sql.commit();
                 String columns = String.join(", ", EnvReading.getClassSchema().getFields().stream().map(f -> f.name()).toList());
-                var copy = sql.unwrap(PGConnection.class).getCopyAPI();
-                started = System.nanoTime();
-                for (String rows : csv) {
-                    copy.copyIn("COPY iot.bare_env_readings (" + columns + ") FROM STDIN (FORMAT csv)", new StringReader(rows));
-                    sql.commit();
+                CopyManager copy = sql.unwrap(PGConnection.class).getCopyAPI();
+                List<byte[]> binary = new ArrayList<>();
+                List<Double> sinks = new ArrayList<>();
+                List<Double> csvs = new ArrayList<>();
+                List<Double> binaries = new ArrayList<>();
+                for (int round = 0; round <= ROUNDS; round++) {
+                    truncate(sql);
+                    double sinkRate = timed("bench-sink", total, () -> {
+                        for (byte[] batch : wire) {
+                            Batch decoded = decoder.decode("iot.batch.env_reading", batch);
+                            loader.load(sql, decoded, RowCheck.admit(decoded), refused -> { });
+                        }
+                    });
+                    check(sql, "iot.env_readings", total);
+                    if (binary.isEmpty()) { // PostgreSQL's own binary COPY encoding of the same rows, prepared in advance
+                        for (int b = 0; b < wire.size(); b++) {
+                            ByteArrayOutputStream out = new ByteArrayOutputStream();
+                            copy.copyOut("COPY (SELECT " + columns + " FROM iot.env_readings WHERE event_time >= '"
+                                    + t0.plusMillis(10L * b * perBatch) + "' AND event_time < '" + t0.plusMillis(10L * (b + 1) * perBatch)
+                                    + "' ORDER BY event_time) TO STDOUT (FORMAT binary)", out);
+                            binary.add(out.toByteArray());
+                        }
+                        sql.commit();
+                    }
+                    double csvRate = timed("bench-bare-csv", total, () -> {
+                        for (String rows : csv) {
+                            copy.copyIn("COPY iot.bare_env_readings (" + columns + ") FROM STDIN (FORMAT csv)", new StringReader(rows));
+                            sql.commit();
+                        }
+                    });
+                    check(sql, "iot.bare_env_readings", total);
+                    truncate(sql);
+                    double binRate = timed("bench-bare-binary", total, () -> {
+                        for (byte[] rows : binary) {
+                            copy.copyIn("COPY iot.bare_env_readings (" + columns + ") FROM STDIN (FORMAT binary)",
+                                    new ByteArrayInputStream(rows));
+                            sql.commit();
+                        }
+                    });
+                    check(sql, "iot.bare_env_readings", total);
+                    if (round > 0) {
+                        System.out.printf("round %d: warehouse sink %,.0f rows/s, bare COPY csv %,.0f rows/s, bare COPY binary %,.0f rows/s%n",
+                                round, sinkRate, csvRate, binRate);
+                        sinks.add(sinkRate);
+                        csvs.add(csvRate);
+                        binaries.add(binRate);
+                    }
                 }
-                report("bare COPY of the same rows (CSV prepared in advance; same columns and indexes)", total,
-                        System.nanoTime() - started, count(sql, "iot.bare_env_readings"));
+                double sinkMedian = median(sinks);
+                double csvMedian = median(csvs);
+                double binMedian = median(binaries);
+                double bare = Math.max(csvMedian, binMedian);
+                System.out.printf("median: warehouse sink (decode, row check, binary COPY into the table, ledger; a transaction per "
+                        + "batch) %,.0f rows/s%n", sinkMedian);
+                System.out.printf("median: bare COPY, CSV prepared in advance %,.0f rows/s; bare COPY, binary prepared in advance "
+                        + "%,.0f rows/s%n", csvMedian, binMedian);
+                System.out.printf("ratio: %.2f of the faster bare COPY (%.2f of CSV, %.2f of binary)%n", sinkMedian / bare, sinkMedian / csvMedian,
+                        sinkMedian / binMedian);
             }
         }
+    }
+
+    private interface Phase {
+        void run() throws Exception;
+    }
+
+    /** Rows/s of one phase, run in a thread of its own name (so a JFR recording can tell the phases apart). */
+    private static double timed(String name, int rows, Phase phase) throws Exception {
+        Exception[] failure = new Exception[1];
+        long[] nanos = new long[1];
+        Thread thread = new Thread(() -> {
+            long started = System.nanoTime();
+            try {
+                phase.run();
+            } catch (Exception e) {
+                failure[0] = e;
+            }
+            nanos[0] = System.nanoTime() - started;
+        }, name);
+        thread.start();
+        thread.join();
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        return rows / (nanos[0] / 1e9);
+    }
+
+    private static void truncate(Connection sql) throws Exception {
+        try (Statement ddl = sql.createStatement()) {
+            ddl.execute("TRUNCATE iot.env_readings, iot.batch_ledger, iot.bare_env_readings");
+        }
+        sql.commit();
+    }
+
+    private static void check(Connection sql, String table, long expected) throws Exception {
+        long stored = count(sql, table);
+        if (stored != expected) {
+            throw new IllegalStateException(table + " holds " + stored + " rows, expected " + expected);
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
     }
 
     private static long count(Connection sql, String table) throws Exception {
@@ -104,10 +199,5 @@ public final class WarehouseSinkBenchmark {
             sql.commit();
             return count;
         }
-    }
-
-    private static void report(String what, int rows, long nanos, long stored) {
-        System.out.printf("%-100s %,10.0f rows/s  (%,d rows in %.2f s, %,d stored)%n", what, rows / (nanos / 1e9), rows, nanos / 1e9,
-                stored);
     }
 }
