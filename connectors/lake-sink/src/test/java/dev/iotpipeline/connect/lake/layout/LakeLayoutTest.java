@@ -33,6 +33,18 @@ class LakeLayoutTest {
     }
 
     @Test
+    void aBatchWithinOneHourIsOnePartAndHoursBeforeTheEpochCountDown() {
+        List<Instant> oneHour = List.of(Instant.parse("2025-11-23T22:59:59.999Z"), Instant.parse("2025-11-23T22:00:00Z"));
+        assertThat(LakeLayout.split(oneHour, t -> t)).containsOnlyKeys(HourPartition.of(oneHour.get(0)))
+                .containsValue(oneHour);
+
+        List<Instant> aroundEpoch = List.of(Instant.parse("1970-01-01T00:00:00Z"), Instant.parse("1969-12-31T23:59:59.999Z"),
+                Instant.parse("1969-12-31T22:10:00Z"));
+        assertThat(LakeLayout.split(aroundEpoch, t -> t).keySet()).extracting(HourPartition::path).containsExactly(
+                "event_date=1969-12-31/event_hour=22", "event_date=1969-12-31/event_hour=23", "event_date=1970-01-01/event_hour=00");
+    }
+
+    @Test
     void fileKeysAreDeterministicFromTheBatchIdAndThePartition() {
         HourPartition hour = new HourPartition(LocalDate.of(2025, 11, 23), 7);
         String key = LakeLayout.key(MeasurementFamily.ENV_READING, hour, "env_reading-2-100-199");
