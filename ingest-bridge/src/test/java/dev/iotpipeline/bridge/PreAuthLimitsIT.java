@@ -3,6 +3,10 @@ package dev.iotpipeline.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.testing.KafkaFixture;
 import java.io.IOException;
@@ -27,13 +31,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Connections that never authenticate, against a real bridge over raw sockets (TCP, TLS, and MQTT
  * over WebSocket through the relay) from other loopback source addresses (127.0.0.x), with honest
  * Paho devices from 127.0.0.1: past the per-address and total limits of connections not yet
  * authenticated, the surplus one is closed at accept; a client trickling its CONNECT is cut at the
- * deadline counted from accept; authenticated devices no longer count and keep connecting.
+ * deadline counted from accept; authenticated devices no longer count and keep connecting; a
+ * client refused again and again under new client ids is warned about once.
  */
 class PreAuthLimitsIT {
 
@@ -171,6 +177,26 @@ class PreAuthLimitsIT {
             assertThat(prompt.isConnected()).isTrue();
             prompt.disconnect();
         }
+    }
+
+    @Test
+    void aClientRefusedUnderEverNewClientIdsIsWarnedAboutOncePerAddressAndReason() throws Exception {
+        Logger log = (Logger) LoggerFactory.getLogger("dev.iotpipeline.bridge.ingest.mqtt.MqttIngest");
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        log.addAppender(events);
+        try {
+            for (int i = 0; i < 8; i++) {
+                try (RawMqtt guesser = RawMqtt.from("127.0.0.40", harness.bridge.mqttPort())) {
+                    guesser.send(RawMqtt.connect("nobody-" + i, "nobody-" + i, "guess-" + i));
+                    assertThat(guesser.connack()).as("bad user name or password").isEqualTo(4);
+                }
+            }
+        } finally {
+            log.detachAppender(events);
+        }
+        assertThat(events.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                .filter(e -> e.getFormattedMessage().contains("127.0.0.40"))).hasSize(1);
     }
 
     private static SSLSocket tls(String from) throws Exception {

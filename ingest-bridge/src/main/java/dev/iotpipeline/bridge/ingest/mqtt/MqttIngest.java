@@ -218,8 +218,9 @@ public final class MqttIngest {
 
     private void refuse(MqttEndpoint endpoint, MqttConnectReturnCode code, String reason, String address) {
         metrics.refused("mqtt", reason);
-        warnOnce.warn(String.valueOf(endpoint.clientIdentifier()), "Refused MQTT connection of client '{}' from {}: {}",
-                endpoint.clientIdentifier(), address, reason);
+        // Once per address and reason: before authentication the client id is the client's choice, new on every attempt if it likes.
+        warnOnce.warn(address + " " + reason, "Refused MQTT connection of client '{}' from {}: {}", endpoint.clientIdentifier(),
+                address, reason);
         endpoint.reject(code);
     }
 }
