@@ -36,6 +36,8 @@ public final class KraftBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KraftBroker.class);
     private static final int NODE_ID = 1;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    /** How long a start waits for the coordinator to finish the transactions it was completing. */
+    private static final Duration HANGING_SETTLE = Duration.ofSeconds(30);
 
     private final Settings settings;
     private KafkaRaftServer server;
@@ -82,12 +84,26 @@ public final class KraftBroker implements AutoCloseable {
             server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
             awaitReady(timeout);
+            abortHangingTransactions();
         } catch (RuntimeException e) {
             close();
             throw e;
         }
         LOG.info("Kafka broker ready on {} (data in {})", bootstrapServers(), settings.dataDir());
         return this;
+    }
+
+    /**
+     * Before anyone writes: a node killed while a transaction was being committed can come back
+     * with that transaction's records left without markers ({@link HangingTransactions}).
+     */
+    private void abortHangingTransactions() {
+        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrapServers()))) {
+            List<HangingTransactions.Open> aborted = HangingTransactions.abortAll(admin, HANGING_SETTLE);
+            if (!aborted.isEmpty()) {
+                LOG.warn("Aborted {} hanging transaction partition(s) left by an unclean stop: {}", aborted.size(), aborted);
+            }
+        }
     }
 
     public String bootstrapServers() {

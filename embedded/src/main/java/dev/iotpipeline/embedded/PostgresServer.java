@@ -53,6 +53,8 @@ public final class PostgresServer implements AutoCloseable {
                     .setServerConfig("listen_addresses", HOST)
                     .setServerConfig("fsync", "on")
                     .setServerConfig("synchronous_commit", "on")
+                    // When each row became visible (pg_xact_commit_timestamp(xmin)): latency checks and benchmarks.
+                    .setServerConfig("track_commit_timestamp", "on")
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))

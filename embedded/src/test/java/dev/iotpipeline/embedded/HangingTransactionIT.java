@@ -1,0 +1,74 @@
+package dev.iotpipeline.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A broker data directory as a whole pipeline left it after being SIGKILLed twice under load (kept
+ * from a failed crash test): the streams app's first transaction, recorded as committed by its
+ * coordinator, has no marker in any of its partitions (a dedup changelog, a canonical topic and the
+ * consumer offsets). Without help the changelog's restoration waits for that transaction's end
+ * forever and the streams app never runs. Started on that directory, the broker aborts it first.
+ */
+class HangingTransactionIT {
+
+    private static final List<TopicPartition> LEFT_OPEN = List.of(
+            new TopicPartition("iot-streams-dedup-seen-changelog", 0), new TopicPartition("iot.canonical.position", 0));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aTransactionLeftWithoutMarkersIsAbortedWhenTheBrokerStartsSoReadCommittedReadersPassIt() throws Exception {
+        unzip("/broker-states/hanging-transaction.zip", dir);
+        KraftBroker.Settings settings = KraftBroker.Settings.of(dir.resolve("kafka"), Ports.freePort("127.0.0.1"),
+                Ports.freePort("127.0.0.1"));
+        try (KraftBroker broker = new KraftBroker(settings).start(Duration.ofSeconds(120));
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            // The transaction's only record sits at offset 0 of each partition; its end (the abort marker) follows it.
+            assertThat(consumer.endOffsets(LEFT_OPEN)).as("last stable offsets").containsOnly(
+                    Map.entry(LEFT_OPEN.get(0), 2L), Map.entry(LEFT_OPEN.get(1), 2L));
+            consumer.assign(LEFT_OPEN);
+            consumer.seekToBeginning(LEFT_OPEN);
+            assertThat(consumer.poll(Duration.ofSeconds(2)).isEmpty()).as("the aborted records are not delivered").isTrue();
+            assertThat(consumer.position(LEFT_OPEN.get(0))).isEqualTo(2L);
+        }
+        // A second start finds nothing left to abort.
+        try (KraftBroker broker = new KraftBroker(settings).start(Duration.ofSeconds(120));
+             Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
+            assertThat(HangingTransactions.find(admin, Duration.ofSeconds(10))).isEmpty();
+        }
+    }
+
+    private static void unzip(String resource, Path target) throws IOException {
+        try (InputStream in = HangingTransactionIT.class.getResourceAsStream(resource); ZipInputStream zip = new ZipInputStream(in)) {
+            for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+                Path path = target.resolve(entry.getName()).normalize();
+                if (entry.isDirectory()) {
+                    Files.createDirectories(path);
+                } else {
+                    Files.createDirectories(path.getParent());
+                    Files.copy(zip, path);
+                }
+            }
+        }
+    }
+}
