@@ -278,6 +278,10 @@ public final class StreamsAppConfig extends ServiceConfig {
         props.put(StreamsConfig.producerPrefix("max.request.size"), Long.toString(batchMaxMessageBytes()));
         props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        // A task's input topics need no timestamp alignment (env and gps readings are independent; a shadow merges
+        // its reported and desired states each in its own order), so a task never waits for an empty partition.
+        // Waiting also costs: Kafka 4.3 formats a log message per record for each empty partition of the task.
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
         props.putAll(passthrough(KAFKA_PREFIX));
         return props;
     }

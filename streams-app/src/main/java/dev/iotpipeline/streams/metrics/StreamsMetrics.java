@@ -3,6 +3,8 @@ package dev.iotpipeline.streams.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The app's own metrics, next to Kafka Streams' built-in ones. Under exactly-once a crash replays
@@ -11,6 +13,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 public final class StreamsMetrics {
 
     private final MeterRegistry registry;
+    // Counted once per record: looked up here, not built and registered again each time.
+    private final Map<String, Counter> rawRecords = new ConcurrentHashMap<>();
+    private final Map<String, Counter> canonicalRecords = new ConcurrentHashMap<>();
+    private final Map<String, Counter> duplicates = new ConcurrentHashMap<>();
 
     public StreamsMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -22,14 +28,14 @@ public final class StreamsMetrics {
 
     /** A raw record read, by device type and format version as the headers name them. */
     public void rawRecord(String sourceFormat) {
-        Counter.builder("iot.streams.raw.records").description("Raw device messages read")
-                .tag("source_format", sourceFormat).register(registry).increment();
+        rawRecords.computeIfAbsent(sourceFormat, format -> Counter.builder("iot.streams.raw.records")
+                .description("Raw device messages read").tag("source_format", format).register(registry)).increment();
     }
 
     /** A canonical record written, after duplicate removal. */
     public void canonicalRecord(String family) {
-        Counter.builder("iot.streams.canonical.records").description("Canonical records written")
-                .tag("family", family).register(registry).increment();
+        canonicalRecords.computeIfAbsent(family, name -> Counter.builder("iot.streams.canonical.records")
+                .description("Canonical records written").tag("family", name).register(registry)).increment();
     }
 
     public void deadLetter(String stage, String reason) {
@@ -38,8 +44,9 @@ public final class StreamsMetrics {
     }
 
     public void duplicate(String family) {
-        Counter.builder("iot.streams.duplicates").description("Readings dropped as already seen within the window")
-                .tag("family", family).register(registry).increment();
+        duplicates.computeIfAbsent(family, name -> Counter.builder("iot.streams.duplicates")
+                .description("Readings dropped as already seen within the window").tag("family", name).register(registry))
+                .increment();
     }
 
     public void batch(String family, String closeReason, int records, long bytes, long ageMillis) {

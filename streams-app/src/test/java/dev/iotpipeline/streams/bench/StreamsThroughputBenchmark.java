@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,14 +71,19 @@ public final class StreamsThroughputBenchmark {
             System.out.printf("Input: %,d env-sensor/v2 JSON messages, %,d payload bytes, %d partitions%n",
                     count, bytes, PARTITIONS);
 
+            Map<String, String> appSettings = new HashMap<>(Map.of("bootstrap.servers", bootstrap,
+                    "schema.registry.url", registry.confluentApiUrl(), "state.dir", dir.resolve("app").toString(),
+                    "topics.partitions", Integer.toString(PARTITIONS), "batch.max.age.ms", "1000", "http.port", "-1"));
+            // Further app settings as key=value arguments, e.g. kafka.commit.interval.ms=1000.
+            for (int i = 1; i < args.length; i++) {
+                appSettings.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
+            }
             double pipe = measure("bare pipe (Kafka Streams, EOS v2, bytes in -> bytes out)", count, () -> pipe(bootstrap, dir),
                     bootstrap, COPY_TOPIC, record -> 1);
             var batches = new ConfluentAvroDeserializer<>(RestSchemaRegistryClient.forUrl(registry.confluentApiUrl()),
                     EnvReadingBatch.class);
             double pipeline = measure("convert + dedup + batch (StreamsApp, EOS v2)", count,
-                    () -> StreamsApp.start(StreamsAppConfig.of(Map.of("bootstrap.servers", bootstrap,
-                            "schema.registry.url", registry.confluentApiUrl(), "state.dir", dir.resolve("app").toString(),
-                            "topics.partitions", Integer.toString(PARTITIONS), "batch.max.age.ms", "1000", "http.port", "-1"))),
+                    () -> StreamsApp.start(StreamsAppConfig.of(appSettings)),
                     bootstrap, MeasurementFamily.ENV_READING.batchTopic(),
                     record -> batches.deserialize(record.topic(), record.value()).getInfo().getRecordCount());
             System.out.printf("Result: the pipeline runs at %.0f%% of the bare pipe's throughput%n", 100 * pipeline / pipe);
@@ -91,6 +97,7 @@ public final class StreamsThroughputBenchmark {
     private static double measure(String name, int count, Starter starter, String bootstrap, String outputTopic,
                                   ToLongFunction<ConsumerRecord<byte[], byte[]>> recordsIn) throws Exception {
         long started = System.nanoTime();
+        Instant startedAt = Instant.now();
         try (AutoCloseable app = starter.start();
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
                      "group.id", "bench-verify-" + outputTopic, "auto.offset.reset", "earliest",
@@ -108,7 +115,8 @@ public final class StreamsThroughputBenchmark {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         double rate = count / seconds;
-        System.out.printf("%-60s %,10.0f records/s  (%,d records in %.1f s, start-up included)%n", name, rate, count, seconds);
+        System.out.printf("%-60s %,10.0f records/s  (%,d records in %.1f s, start-up included; %s .. %s)%n", name, rate,
+                count, seconds, startedAt, Instant.now());
         return rate;
     }
 

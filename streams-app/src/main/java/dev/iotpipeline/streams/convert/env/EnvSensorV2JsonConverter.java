@@ -5,6 +5,7 @@ import dev.iotpipeline.schemas.contract.DeviceTypes;
 import dev.iotpipeline.streams.convert.DeviceIds;
 import dev.iotpipeline.streams.convert.FormatConverter;
 import dev.iotpipeline.streams.convert.InvalidPayloadException;
+import dev.iotpipeline.streams.convert.IsoOffsetTimes;
 import dev.iotpipeline.streams.convert.JsonPayload;
 import dev.iotpipeline.streams.convert.PhysicalLimits;
 import dev.iotpipeline.streams.convert.RawReading;
@@ -82,6 +83,10 @@ public final class EnvSensorV2JsonConverter implements FormatConverter {
         if (text.length() > MAX_TIME_CHARS) {
             throw InvalidPayloadException.invalid("time", "expected ISO-8601 with a UTC offset, got " + text.length()
                     + " characters");
+        }
+        Instant common = IsoOffsetTimes.parseCommon(text);
+        if (common != null) {
+            return common;
         }
         try {
             return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant()
