@@ -36,20 +36,28 @@ class BridgeTemplateTest {
     }
 
     @Test
-    void defaultBridgeServesMqttAndHttpWithProbesOnItsHealthEndpoints() {
+    void defaultBridgeServesMqttAndHttpWithProbesOnItsManagementListener() {
         RenderedChart chart = RenderedChart.render();
         Container bridge = RenderedChart.onlyContainer(pod(chart));
         BridgeConfig config = load(bridge);
 
         assertThat(ports(bridge)).containsOnly(Map.entry("mqtt", config.getInt(BridgeConfig.MQTT_PORT)),
-                Map.entry("http", config.getInt(BridgeConfig.HTTP_PORT)));
-        assertThat(ports(bridge)).containsEntry("mqtt", 1883).containsEntry("http", 8080);
+                Map.entry("http", config.getInt(BridgeConfig.HTTP_PORT)),
+                Map.entry("management", config.getInt(BridgeConfig.MANAGEMENT_PORT)));
+        assertThat(ports(bridge)).containsEntry("mqtt", 1883).containsEntry("http", 8080).containsEntry("management", 8090);
+        // Reachable by the kubelet and Prometheus; the devices' Service does not carry it.
+        assertThat(config.getString(BridgeConfig.MANAGEMENT_HOST)).isEqualTo("0.0.0.0");
+        assertThat(chart.get(Service.class, "iot-pipeline-bridge").getSpec().getPorts())
+                .noneMatch(port -> port.getTargetPort().getStrVal().equals("management"));
+        Service management = chart.get(Service.class, "iot-pipeline-bridge-management");
+        assertThat(management.getSpec().getType()).isEqualTo("ClusterIP");
+        assertServiceTargetsContainerPorts(management, bridge);
         assertThat(bridge.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
         assertThat(bridge.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health/live");
         assertThat(bridge.getStartupProbe().getHttpGet().getPath()).isEqualTo("/health/live");
         for (var probe : new io.fabric8.kubernetes.api.model.Probe[] {bridge.getReadinessProbe(), bridge.getLivenessProbe(),
             bridge.getStartupProbe()}) {
-            assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("http");
+            assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("management");
         }
         assertThat(ComponentEnv.bridgeValue(config, "tls.cert.file")).isEmpty();
         assertThat(config.getString(BridgeConfig.BOOTSTRAP_SERVERS)).isEqualTo("kafka-bootstrap:9092");
@@ -61,7 +69,7 @@ class BridgeTemplateTest {
 
         Map<String, String> annotations = chart.deployment("bridge").getSpec().getTemplate().getMetadata().getAnnotations();
         assertThat(annotations).containsEntry("prometheus.io/scrape", "true").containsEntry("prometheus.io/path", "/metrics")
-                .containsEntry("prometheus.io/port", "8080");
+                .containsEntry("prometheus.io/port", "8090");
     }
 
     @Test
@@ -88,6 +96,7 @@ class BridgeTemplateTest {
 
         assertThat(ports(bridge)).containsOnly(Map.entry("mqtt", config.getInt(BridgeConfig.MQTT_PORT)),
                 Map.entry("http", config.getInt(BridgeConfig.HTTP_PORT)),
+                Map.entry("management", config.getInt(BridgeConfig.MANAGEMENT_PORT)),
                 Map.entry("mqtts", Integer.parseInt(ComponentEnv.bridgeValue(config, "mqtt.tls.port"))),
                 Map.entry("https", Integer.parseInt(ComponentEnv.bridgeValue(config, "https.port"))));
         assertThat(ports(bridge)).containsEntry("mqtts", 8883).containsEntry("https", 8443);

@@ -118,11 +118,17 @@ class WorkloadTest {
         List<GenericKubernetesResource> monitors = chart.generic("ServiceMonitor");
         assertThat(monitors).extracting(m -> m.getMetadata().getName())
                 .containsExactlyInAnyOrder("iot-pipeline-bridge", "iot-pipeline-streams");
+        // The bridge's metrics come from its management Service, never from the one devices connect to.
+        Map<String, String> scraped = Map.of("iot-pipeline-bridge", "iot-pipeline-bridge-management",
+                "iot-pipeline-streams", "iot-pipeline-streams");
         for (GenericKubernetesResource monitor : monitors) {
             assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "prometheus");
-            Service service = chart.get(Service.class, monitor.getMetadata().getName());
+            Service service = chart.get(Service.class, scraped.get(monitor.getMetadata().getName()));
             Map<String, Object> selector = monitor.get("spec", "selector", "matchLabels");
             assertThat(service.getMetadata().getLabels()).containsAllEntriesOf((Map) selector);
+            assertThat(chart.all(Service.class)).filteredOn(s -> s.getMetadata().getLabels().entrySet()
+                    .containsAll(((Map<?, ?>) selector).entrySet())).extracting(s -> s.getMetadata().getName())
+                    .containsExactly(service.getMetadata().getName());
             List<Map<String, Object>> endpoints = monitor.get("spec", "endpoints");
             assertThat(endpoints).singleElement().satisfies(e -> {
                 assertThat(e).containsEntry("path", "/metrics").containsEntry("interval", "15s");
