@@ -15,7 +15,14 @@ public final class IngestBridgeMain {
     private IngestBridgeMain() {
     }
 
+    /** The standalone bridge's logging (INFO; Kafka's clients at WARN), unless the command line names another file. */
+    static final String LOGGING = "ingest-bridge-logback.xml";
+
     public static void main(String[] args) throws InterruptedException {
+        // Before the first logger: a jar has no logback.xml of its own (the launcher, which embeds the bridge, has one).
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", LOGGING);
+        }
         if (args.length > 0 && args[0].equals("devices")) {
             System.exit(new CommandLine(new DevicesCommand()).execute(Arrays.copyOfRange(args, 1, args.length)));
         }
