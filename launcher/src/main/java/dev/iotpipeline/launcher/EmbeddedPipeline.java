@@ -157,6 +157,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         Ports.requireFree("MQTT over TLS", EmbeddedSettings.HOST, settings.bridge().mqttTls());
         Ports.requireFree("HTTP ingest", EmbeddedSettings.HOST, settings.bridge().http());
         Ports.requireFree("HTTPS ingest", EmbeddedSettings.HOST, settings.bridge().https());
+        Ports.requireFree("Bridge health/metrics", EmbeddedSettings.HOST, settings.bridge().management());
     }
 
     private StreamsApp startStreams() {
@@ -193,6 +194,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
         config.put(BridgeConfig.MQTT_TLS_PORT, Integer.toString(ports.mqttTls()));
         config.put(BridgeConfig.HTTP_PORT, Integer.toString(ports.http()));
         config.put(BridgeConfig.HTTPS_PORT, Integer.toString(ports.https()));
+        config.put(BridgeConfig.MANAGEMENT_HOST, EmbeddedSettings.HOST);
+        config.put(BridgeConfig.MANAGEMENT_PORT, Integer.toString(ports.management()));
         config.put(BridgeConfig.DEVICES_FILE, settings.devicesFile().toAbsolutePath().toString());
         config.put(BridgeConfig.SCHEMA_REGISTRY_URL, registry.confluentApiUrl());
         config.put(BridgeConfig.TLS_CERT_FILE, settings.tlsDir().resolve(LocalCertificate.CERT).toAbsolutePath().toString());
@@ -268,8 +271,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 settings.tlsDir().resolve(LocalCertificate.CERT).toAbsolutePath());
         out.printf("  MQTT over WebSocket      ws://%s:%d/mqtt   (secure: wss://%s:%d/mqtt)%n", EmbeddedSettings.HOST, bridge.httpPort(),
                 EmbeddedSettings.HOST, bridge.httpsPort());
-        out.printf("  HTTP ingest              http://%s:%d/v1/telemetry/{deviceType}/{deviceId}/{version}   (health, /metrics, /openapi.yaml)%n",
+        out.printf("  HTTP ingest              http://%s:%d/v1/telemetry/{deviceType}/{deviceId}/{version}   (/openapi.yaml)%n",
                 EmbeddedSettings.HOST, bridge.httpPort());
+        out.printf("  Bridge metrics           http://%s:%d/metrics   (health: /health/live, /health/ready)%n",
+                EmbeddedSettings.HOST, bridge.managementPort());
         out.printf("  Devices                  %s   (./pipeline devices add|list|disable)%n", settings.devicesFile().toAbsolutePath());
         out.printf("  Kafka bootstrap servers  %s%n", bootstrapServers());
         out.printf("  Schema registry          %s   (Confluent API; schema.registry.url)%n", registry.confluentApiUrl());

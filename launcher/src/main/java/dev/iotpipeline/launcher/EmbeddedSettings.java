@@ -24,10 +24,11 @@ public record EmbeddedSettings(Path dataDir, int kafkaPort, int kafkaControllerP
     /**
      * @param mqtt MQTT over TCP (1883)
      * @param mqttTls MQTT over TLS (8883)
-     * @param http HTTP ingest, MQTT over WebSocket at /mqtt, health and metrics (8080)
+     * @param http HTTP ingest and MQTT over WebSocket at /mqtt (8080)
      * @param https HTTPS ingest and MQTT over secure WebSocket (8443)
+     * @param management health and metrics, apart from the device traffic (8090)
      */
-    public record BridgePorts(int mqtt, int mqttTls, int http, int https) {
+    public record BridgePorts(int mqtt, int mqttTls, int http, int https, int management) {
     }
 
     public static final String HOST = "127.0.0.1";
@@ -37,7 +38,7 @@ public record EmbeddedSettings(Path dataDir, int kafkaPort, int kafkaControllerP
     /** Every port free and chosen by the system; for tests. */
     public static EmbeddedSettings onFreePorts(Path dataDir, BatchPolicy batch) {
         return new EmbeddedSettings(dataDir, free(), free(), free(), free(), free(), free(),
-                new BridgePorts(free(), free(), free(), free()), batch);
+                new BridgePorts(free(), free(), free(), free(), free()), batch);
     }
 
     private static int free() {

@@ -41,9 +41,9 @@ final class StatusCommand implements Callable<Integer> {
             description = "Streams app metrics port (env IOT_STREAMS_HTTP_PORT, default ${DEFAULT-VALUE}).")
     int streamsHttpPort;
 
-    @Option(names = "--http-port", defaultValue = "${env:IOT_HTTP_PORT:-8080}",
-            description = "Ingest bridge HTTP port, where its metrics are (env IOT_HTTP_PORT, default ${DEFAULT-VALUE}).")
-    int httpPort;
+    @Option(names = "--bridge-management-port", defaultValue = "${env:IOT_BRIDGE_MANAGEMENT_PORT:-8090}",
+            description = "Ingest bridge health and metrics port (env IOT_BRIDGE_MANAGEMENT_PORT, default ${DEFAULT-VALUE}).")
+    int bridgeManagementPort;
 
     @Option(names = "--postgres-port", defaultValue = "${env:IOT_POSTGRES_PORT:-5432}",
             description = "Warehouse PostgreSQL port (env IOT_POSTGRES_PORT, default ${DEFAULT-VALUE}).")
@@ -51,7 +51,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        boolean reachable = section("Ingest bridge (MQTT, HTTP):", httpPort, metrics -> {
+        boolean reachable = section("Ingest bridge (MQTT, HTTP):", bridgeManagementPort, metrics -> {
             print("messages accepted", metrics, "iot_bridge_messages_accepted_total", "protocol");
             print("refused", metrics, "iot_bridge_messages_refused_total", "reason");
             print("MQTT connections now", metrics, "iot_bridge_mqtt_connections", "none");

@@ -61,6 +61,10 @@ final class UpCommand implements Callable<Integer> {
             description = "HTTPS ingest and MQTT over secure WebSocket port (env IOT_HTTPS_PORT, default ${DEFAULT-VALUE}).")
     int httpsPort;
 
+    @Option(names = "--bridge-management-port", defaultValue = "${env:IOT_BRIDGE_MANAGEMENT_PORT:-8090}",
+            description = "Ingest bridge health and metrics port (env IOT_BRIDGE_MANAGEMENT_PORT, default ${DEFAULT-VALUE}).")
+    int bridgeManagementPort;
+
     @Option(names = "--batch-max-age-ms", defaultValue = "${env:IOT_BATCH_MAX_AGE_MS:-60000}",
             description = "A micro-batch closes this long after its first record (env IOT_BATCH_MAX_AGE_MS, default ${DEFAULT-VALUE}).")
     long batchMaxAgeMs;
@@ -83,7 +87,7 @@ final class UpCommand implements Callable<Integer> {
         EmbeddedSettings settings;
         try {
             settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort, postgresPort, connectPort, streamsHttpPort,
-                    new EmbeddedSettings.BridgePorts(mqttPort, mqttTlsPort, httpPort, httpsPort), new BatchPolicy(batchMaxRecords, batchMaxBytes, Duration.ofMillis(batchMaxAgeMs)));
+                    new EmbeddedSettings.BridgePorts(mqttPort, mqttTlsPort, httpPort, httpsPort, bridgeManagementPort), new BatchPolicy(batchMaxRecords, batchMaxBytes, Duration.ofMillis(batchMaxAgeMs)));
         } catch (IllegalArgumentException e) {
             System.err.println("ERROR: " + e.getMessage());
             return 2;

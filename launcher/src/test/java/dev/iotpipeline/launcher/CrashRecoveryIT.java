@@ -106,7 +106,8 @@ class CrashRecoveryIT {
     private static List<String> freePorts() {
         List<String> ports = new ArrayList<>();
         for (String option : List.of("--kafka-port", "--kafka-controller-port", "--registry-port", "--postgres-port",
-                "--connect-port", "--streams-http-port", "--mqtt-port", "--mqtt-tls-port", "--http-port", "--https-port")) {
+                "--connect-port", "--streams-http-port", "--mqtt-port", "--mqtt-tls-port", "--http-port", "--https-port",
+                "--bridge-management-port")) {
             ports.add(option);
             ports.add(Integer.toString(Ports.freePort("127.0.0.1")));
         }

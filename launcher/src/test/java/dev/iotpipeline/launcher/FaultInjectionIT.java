@@ -3,10 +3,12 @@ package dev.iotpipeline.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.iotpipeline.embedded.PostgresServer;
 import dev.iotpipeline.embedded.SchemaRegistryServer;
 import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.streams.batch.BatchPolicy;
 import dev.iotpipeline.testing.BrokerProcess;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,12 +17,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
@@ -36,9 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Infrastructure faults under QoS 1 load, each delivered to the real process with a real signal:
  * the Kafka broker (a child JVM of its own) SIGKILLed and restarted, the broker paused with SIGSTOP,
- * the schema registry SIGKILLed for 30 s. The embedded pipeline (bridge, streams app, Connect with
- * both sinks, PostgreSQL) runs against that broker. After each fault every acknowledged reading is
- * in the warehouse and in the lake exactly once, and nothing was dead-lettered.
+ * the schema registry SIGKILLed for 30 s, PostgreSQL SIGKILLed for 60 s. The embedded pipeline
+ * (bridge, streams app, Connect with both sinks, PostgreSQL) runs against that broker. After each
+ * fault every acknowledged reading is in the warehouse and in the lake exactly once, and nothing was
+ * dead-lettered.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -162,6 +171,71 @@ class FaultInjectionIT {
         }
     }
 
+    @Test
+    @Order(4)
+    void postgresDownForSixtySecondsHoldsUpOnlyTheWarehouseAndLosesNothing() throws Exception {
+        fleet.start();
+        awaitAcknowledged(100);
+        long retriesBefore = sinkMetric(EmbeddedPipeline.WAREHOUSE_SINK, "retries-total");
+
+        killPostgres();
+        Instant outageEnds = Instant.now().plusSeconds(60);
+        Set<String> ackedBeforeOutage = new TreeSet<>(fleet.acknowledged);
+        // Well inside the outage: what was acknowledged meanwhile must reach the lake without the warehouse.
+        LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(30));
+        Set<String> ackedDuringOutage = new TreeSet<>(fleet.acknowledged);
+        ackedDuringOutage.removeAll(ackedBeforeOutage);
+        assertThat(ackedDuringOutage).as("the bridge acknowledges while the warehouse is down").isNotEmpty();
+        await().atMost(Duration.between(Instant.now(), outageEnds.minusSeconds(5))).pollInterval(Duration.ofSeconds(2))
+                .untilAsserted(() -> assertThat(QosFleet.lake(settings.lakeDir())).as("the lake keeps flowing")
+                        .containsAll(ackedDuringOutage));
+        LockSupport.parkNanos(Math.max(0, Duration.between(Instant.now(), outageEnds).toNanos()));
+        assertThat(sinkMetric(EmbeddedPipeline.WAREHOUSE_SINK, "retries-total")).as("the warehouse sink retried")
+                .isGreaterThan(retriesBefore);
+
+        try (PostgresServer restarted = PostgresServer.start(settings.postgresDir(), settings.postgresPort(),
+                settings.logDir().resolve("postgres.log"))) {
+            awaitAcknowledged(100);
+            fleet.stop();
+            faults++;
+
+            fleet.assertStoredExactlyOnce(restarted.port(), settings.lakeDir(), faults);
+            assertThat(deadLetters()).as("a warehouse outage dead-letters nothing").isZero();
+        }
+    }
+
+    /**
+     * SIGKILL to the postmaster and every backend, as a crash or the OOM killer does; then the
+     * pipeline's handle on the killed server lets go of the data directory (its stop finds no server).
+     */
+    private void killPostgres() throws Exception {
+        long pid = Long.parseLong(Files.readAllLines(settings.postgresDir().resolve("postmaster.pid")).get(0).trim());
+        ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
+        List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
+        all.add(postmaster);
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle process : all) {
+            process.onExit().get(30, TimeUnit.SECONDS);
+        }
+        try {
+            pipeline.warehouse().close();
+        } catch (IllegalStateException expected) {
+            // pg_ctl stop has nothing to stop
+        }
+    }
+
+    /** A sink's own task metric summed over its tasks, from the Connect worker in this JVM (JMX). */
+    private static long sinkMetric(String connector, String metric) throws Exception {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        long total = 0;
+        for (ObjectName name : server.queryNames(new ObjectName("kafka.connect:type=plugins,connector=" + connector + ",*"), null)) {
+            if (Arrays.stream(server.getMBeanInfo(name).getAttributes()).anyMatch(a -> a.getName().equals(metric))) {
+                total += ((Number) server.getAttribute(name, metric)).longValue();
+            }
+        }
+        return total;
+    }
+
     private void awaitAcknowledged(int more) {
         int target = fleet.acknowledged.size() + more;
         await().atMost(Duration.ofSeconds(120)).until(() -> fleet.acknowledged.size() >= target);
@@ -171,7 +245,7 @@ class FaultInjectionIT {
     private Optional<Long> inflightBytes() {
         try {
             HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + settings.bridge().http() + "/metrics")).timeout(Duration.ofSeconds(2)).build(),
+                    URI.create("http://127.0.0.1:" + settings.bridge().management() + "/metrics")).timeout(Duration.ofSeconds(2)).build(),
                     HttpResponse.BodyHandlers.ofString());
             return metrics.body().lines().filter(line -> line.startsWith("iot_bridge_inflight_bytes"))
                     .map(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst();

@@ -249,7 +249,7 @@ class HostileReadingsIT {
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
             int code = new CommandLine(new Pipeline()).setErr(new PrintWriter(err)).execute("status", "--data-dir", settings.dataDir().toString(),
-                    "--http-port", Integer.toString(pipeline.bridge().httpPort()), "--streams-http-port",
+                    "--bridge-management-port", Integer.toString(pipeline.bridge().managementPort()), "--streams-http-port",
                     Integer.toString(settings.streamsHttpPort()), "--postgres-port", Integer.toString(settings.postgresPort()));
             assertThat(code).as(err.toString()).isZero();
         } finally {

@@ -88,7 +88,8 @@ class OperatorCommandsIT {
             for (String format : SimulatedDevice.FORMATS) {
                 assertThat(sent).contains(format);
             }
-            String[] status = {"status", "--data-dir", dataDir.toString(), "--http-port", Integer.toString(pipeline.bridge().httpPort()),
+            String[] status = {"status", "--data-dir", dataDir.toString(),
+                "--bridge-management-port", Integer.toString(pipeline.bridge().managementPort()),
                 "--streams-http-port", Integer.toString(settings.streamsHttpPort()), "--postgres-port", Integer.toString(settings.postgresPort())};
             assertThat(run(status)).containsPattern("messages accepted\\s+25\\n");
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
