@@ -58,13 +58,19 @@ public abstract class BatchSinkTask extends SinkTask {
 
     @Override
     public void put(Collection<SinkRecord> records) {
-        for (SinkRecord record : records) {
-            Batch batch = decode(record);
-            if (batch != null) {
-                store(record, batch, RowCheck.admit(batch));
+        try {
+            for (SinkRecord record : records) {
+                Batch batch = decode(record);
+                if (batch != null) {
+                    store(record, batch, RowCheck.admit(batch));
+                }
+                handled(record);
             }
-            handled(record);
+        } catch (RuntimeException e) {
+            abandoned();
+            throw e;
         }
+        completed();
     }
 
     private Batch decode(SinkRecord record) {
@@ -82,11 +88,20 @@ public abstract class BatchSinkTask extends SinkTask {
     /**
      * Stores {@code admission.admitted()} and dead-letters {@code admission.refused()} (and whatever
      * the store refuses itself); returns when both are durable, or throws {@code retries().retry(...)}.
+     * A sink may instead finish the durable part of every record of one {@link #put} in {@link #completed}.
      */
     protected abstract void store(SinkRecord record, Batch batch, RowCheck.Admission admission);
 
     /** After a record is fully handled: stored, dead-lettered, or both for parts of it. */
     protected void handled(SinkRecord record) {
+    }
+
+    /** After every record of one {@link #put} went through {@link #store}; {@code put} returns after it. */
+    protected void completed() {
+    }
+
+    /** When {@link #put} throws before {@link #completed}: the worker redelivers the same records. */
+    protected void abandoned() {
     }
 
     protected final DeadLetters deadLetters() {

@@ -14,7 +14,8 @@ import org.apache.avro.generic.GenericRecord;
 /**
  * Writes readings of one decoded batch as Parquet files, one per UTC event hour they span, under
  * deterministic names ({@link LakeLayout}), with the batch's own reading schema as the columns.
- * Each file is complete and durable when {@link #write} returns.
+ * Each file is complete and durable when {@link #write} returns, or after {@link LakeStorage#awaitWrites}
+ * for {@link #writeLater}.
  */
 public final class BatchFileWriter {
 
@@ -28,12 +29,19 @@ public final class BatchFileWriter {
 
     /** The keys written, in partition order; none when there are no readings. */
     public List<String> write(Batch batch, List<GenericRecord> readings) {
+        List<String> keys = writeLater(batch, readings);
+        storage.awaitWrites();
+        return keys;
+    }
+
+    /** As {@link #write}, but the files are durable and visible only after {@code storage().awaitWrites()}. */
+    public List<String> writeLater(Batch batch, List<GenericRecord> readings) {
         Map<HourPartition, List<GenericRecord>> parts = LakeLayout.split(readings, Batch::eventTime);
         List<String> keys = new ArrayList<>(parts.size());
         for (var part : parts.entrySet()) {
             String key = LakeLayout.key(batch.family(), part.getKey(), batch.batchId());
             List<GenericRecord> rows = part.getValue();
-            storage.write(key, file -> parquet.write(file, batch.readingSchema(), BatchDecoder.MODEL, rows));
+            storage.writeLater(key, file -> parquet.write(file, batch.readingSchema(), BatchDecoder.MODEL, rows));
             keys.add(key);
         }
         return keys;

@@ -30,7 +30,8 @@ import org.apache.parquet.io.LocalOutputFile;
  * {@link LakeSinkTask#put} on the batch records (Confluent wire format decoding, hour split, Parquet
  * with zstd, fsync, atomic rename, directory fsync) and {@code preCommit}. The bare side writes the
  * already decoded readings of each batch to one file with parquet-avro's own {@code LocalOutputFile},
- * the same codecs, no fsync.
+ * the same codecs, no fsync. One warm-up round, then {@value #ROUNDS} rounds, alternating which side
+ * goes first; the medians of each side and of the rounds' ratios.
  *
  * <p>Arguments: readings (default 1,000,000), readings per batch (default 10,000, the streams app's
  * default), work directory (default a temporary one).
@@ -38,7 +39,7 @@ import org.apache.parquet.io.LocalOutputFile;
 public final class LakeSinkBenchmark {
 
     private static final String TOPIC = "iot.batch.env_reading";
-    private static final int ROUNDS = 5;
+    private static final int ROUNDS = 7;
 
     private LakeSinkBenchmark() {
     }
@@ -59,20 +60,30 @@ public final class LakeSinkBenchmark {
 
         List<Double> bares = new ArrayList<>();
         List<Double> sinks = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
         for (int round = 0; round <= ROUNDS; round++) {
-            double bare = rowsPerSecond(total, () -> bare(batches, clean(work.resolve("bare"))));
-            double sink = rowsPerSecond(total, () -> sink(registry, records, clean(work.resolve("sink"))));
+            double bare;
+            double sink;
+            if (round % 2 == 0) { // alternate which side goes first, so neither always runs after the other's garbage
+                bare = rowsPerSecond(total, () -> bare(batches, clean(work.resolve("bare"))));
+                sink = rowsPerSecond(total, () -> sink(registry, records, clean(work.resolve("sink"))));
+            } else {
+                sink = rowsPerSecond(total, () -> sink(registry, records, clean(work.resolve("sink"))));
+                bare = rowsPerSecond(total, () -> bare(batches, clean(work.resolve("bare"))));
+            }
             if (round > 0) {
                 System.out.printf("round %d: bare parquet writer %,.0f rows/s, lake sink %,.0f rows/s (%.0f%%)%n",
                         round, bare, sink, 100 * sink / bare);
                 bares.add(bare);
                 sinks.add(sink);
+                ratios.add(sink / bare);
             }
         }
         double bare = median(bares);
         double sink = median(sinks);
-        System.out.printf("median: bare parquet writer %,.0f rows/s, lake sink %,.0f rows/s (%.0f%% of bare); lake files: %d, %,.1f MB%n",
-                bare, sink, 100 * sink / bare, count(work.resolve("sink")), size(work.resolve("sink")) / 1e6);
+        System.out.printf("median: bare parquet writer %,.0f rows/s, lake sink %,.0f rows/s (%.0f%% of bare; median of the "
+                + "rounds' ratios %.0f%%); lake files: %d, %,.1f MB%n", bare, sink, 100 * sink / bare, 100 * median(ratios),
+                count(work.resolve("sink")), size(work.resolve("sink")) / 1e6);
     }
 
     private static List<EnvReadingBatch> batches(int total, int perBatch) {

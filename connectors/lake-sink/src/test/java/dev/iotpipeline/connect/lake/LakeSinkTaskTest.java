@@ -100,6 +100,40 @@ class LakeSinkTaskTest {
         assertThat(task.preCommit(Map.of(TP, new OffsetAndMetadata(1)))).isEmpty();
     }
 
+    /**
+     * The files of one delivery are published behind its encoding (fsync, rename); when one cannot
+     * be, the whole delivery is retried: no offset of it counts, no dead letter of it was sent, no
+     * temporary file is left, and the redelivery writes every file and sends each dead letter once.
+     */
+    @Test
+    void aFileThatCannotBePublishedRetriesTheWholeDeliveryBeforeAnyDeadLetterOrOffset() throws Exception {
+        Path lake = dir.resolve("lake");
+        FakeSinkContext context = new FakeSinkContext(true);
+        LakeSinkTask task = started(lake, context);
+        SinkRecord first = record(10, batch(0, 60, List.of(TestBatches.env("d1", "a", TestBatches.T0, 1.0),
+                TestBatches.env("d\u00002", "b", TestBatches.T0, 2.0))));
+        SinkRecord second = record(11, batch(0, 62, List.of(TestBatches.env("d3", "c", TestBatches.T0, 3.0))));
+        Path blocked = Files.createDirectories(lake.resolve(
+                "env_readings/event_date=2025-11-23/event_hour=21/env_reading-0-62-62_2025-11-23T21.parquet"));
+        Files.writeString(blocked.resolve("in-the-way"), "a directory where the second batch's file goes");
+
+        assertThatThrownBy(() -> task.put(List.of(first, second))).isInstanceOf(RetriableException.class)
+                .hasMessageContaining("env_reading-0-62-62_2025-11-23T21.parquet");
+        assertThat(context.deadLetters).isEmpty();
+        assertThat(task.preCommit(Map.of(TP, new OffsetAndMetadata(12)))).isEmpty();
+        assertThat(parquetFiles(lake)).noneMatch(name -> name.endsWith(".tmp"));
+
+        Files.delete(blocked.resolve("in-the-way"));
+        Files.delete(blocked);
+        task.put(List.of(first, second));
+        assertThat(parquetFiles(lake)).containsExactly(
+                "env_readings/event_date=2025-11-23/event_hour=21/env_reading-0-60-61_2025-11-23T21.parquet",
+                "env_readings/event_date=2025-11-23/event_hour=21/env_reading-0-62-62_2025-11-23T21.parquet");
+        assertThat(context.deadLetters).singleElement().asString().startsWith("10: ");
+        assertThat(task.preCommit(Map.of(TP, new OffsetAndMetadata(12)))).isEqualTo(Map.of(TP, new OffsetAndMetadata(12)));
+        task.stop();
+    }
+
     private LakeSinkTask started(Path lake, FakeSinkContext context) {
         LakeSinkTask task = new LakeSinkTask(config -> registry);
         task.initialize(context);

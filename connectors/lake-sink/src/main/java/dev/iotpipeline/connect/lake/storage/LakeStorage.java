@@ -23,6 +23,23 @@ public interface LakeStorage extends AutoCloseable {
      */
     void write(String key, Content content);
 
+    /**
+     * Like {@link #write}, but the file may become durable and visible only by the next
+     * {@link #awaitWrites}, so that waiting for the device overlaps with producing the next file.
+     * A failure may surface here or there.
+     */
+    default void writeLater(String key, Content content) {
+        write(key, content);
+    }
+
+    /**
+     * Returns when every {@link #writeLater} since the last call is durable and visible.
+     *
+     * @throws StorageException the first that failed, saying whether a retry may succeed
+     */
+    default void awaitWrites() {
+    }
+
     /** Where the lake is, for logs, e.g. {@code file:/data/lake} or {@code s3://bucket/prefix}. */
     String location();
 
