@@ -32,6 +32,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -40,12 +41,18 @@ import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * Conversion + deduplication + batching against a bare consume-and-produce Kafka Streams pipe,
- * on the same raw bytes, broker and exactly-once settings, in one run. Bounded by the record count.
+ * on the same raw bytes, broker and exactly-once settings, in one run: a first pass on a cold JVM
+ * and a second pass, both restarted, on as many new readings. Bounded by the record count and by
+ * ten minutes per measurement. From the repository root (the first command builds and installs the
+ * modules it needs, the registry's runner jar included):
  *
  * <pre>
- * mvn -B -q -pl streams-app test-compile exec:java -Dexec.classpathScope=test \
+ * mvn -B -q install -DskipTests -pl streams-app -am
+ * mvn -B -q -pl streams-app exec:java -Dexec.classpathScope=test \
  *   -Dexec.mainClass=dev.iotpipeline.streams.bench.StreamsThroughputBenchmark -Dexec.args=200000
  * </pre>
+ *
+ * Further arguments are app settings, e.g. {@code -Dexec.args="200000 kafka.commit.interval.ms=500"}.
  */
 public final class StreamsThroughputBenchmark {
 
@@ -67,10 +74,6 @@ public final class StreamsThroughputBenchmark {
             String bootstrap = broker.bootstrapServers();
             admin.createTopics(List.of(new NewTopic(Topics.RAW_ENV_SENSOR, PARTITIONS, (short) 1),
                     new NewTopic(COPY_TOPIC, PARTITIONS, (short) 1))).all().get();
-            long bytes = produce(bootstrap, count);
-            System.out.printf("Input: %,d env-sensor/v2 JSON messages, %,d payload bytes, %d partitions%n",
-                    count, bytes, PARTITIONS);
-
             Map<String, String> appSettings = new HashMap<>(Map.of("bootstrap.servers", bootstrap,
                     "schema.registry.url", registry.confluentApiUrl(), "state.dir", dir.resolve("app").toString(),
                     "topics.partitions", Integer.toString(PARTITIONS), "batch.max.age.ms", "1000", "http.port", "-1"));
@@ -78,15 +81,23 @@ public final class StreamsThroughputBenchmark {
             for (int i = 1; i < args.length; i++) {
                 appSettings.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
             }
-            double pipe = measure("bare pipe (Kafka Streams, EOS v2, bytes in -> bytes out)", count, () -> pipe(bootstrap, dir),
-                    bootstrap, COPY_TOPIC, record -> 1);
             var batches = new ConfluentAvroDeserializer<>(RestSchemaRegistryClient.forUrl(registry.confluentApiUrl()),
                     EnvReadingBatch.class);
-            double pipeline = measure("convert + dedup + batch (StreamsApp, EOS v2)", count,
-                    () -> StreamsApp.start(StreamsAppConfig.of(appSettings)),
-                    bootstrap, MeasurementFamily.ENV_READING.batchTopic(),
-                    record -> batches.deserialize(record.topic(), record.value()).getInfo().getRecordCount());
-            System.out.printf("Result: the pipeline runs at %.0f%% of the bare pipe's throughput%n", 100 * pipeline / pipe);
+            // Pass 1 starts both on a cold JVM (JIT compilation included); pass 2 restarts both, warm, on as many new
+            // readings, from their committed offsets and state.
+            for (int pass = 1; pass <= 2; pass++) {
+                long bytes = produce(bootstrap, (pass - 1) * count, pass * count, 2 * count);
+                System.out.printf("Pass %d (%s): %,d new env-sensor/v2 JSON messages, %,d payload bytes, %d partitions%n",
+                        pass, pass == 1 ? "cold JVM" : "warm JVM, both restarted", count, bytes, PARTITIONS);
+                double pipe = measure("bare pipe (Kafka Streams, EOS v2, bytes in -> bytes out)", count, pass,
+                        () -> pipe(bootstrap, dir), bootstrap, COPY_TOPIC, record -> 1);
+                double pipeline = measure("convert + dedup + batch (StreamsApp, EOS v2)", count, pass,
+                        () -> StreamsApp.start(StreamsAppConfig.of(appSettings)),
+                        bootstrap, MeasurementFamily.ENV_READING.batchTopic(),
+                        record -> batches.deserialize(record.topic(), record.value()).getInfo().getRecordCount());
+                System.out.printf("Result, pass %d: the pipeline runs at %.0f%% of the bare pipe's throughput%n", pass,
+                        100 * pipeline / pipe);
+            }
         }
     }
 
@@ -94,17 +105,18 @@ public final class StreamsThroughputBenchmark {
         AutoCloseable start() throws Exception;
     }
 
-    private static double measure(String name, int count, Starter starter, String bootstrap, String outputTopic,
+    /** Starts a pipeline and waits until a read_committed reader has seen the output of {@code pass * count} inputs. */
+    private static double measure(String name, int count, int pass, Starter starter, String bootstrap, String outputTopic,
                                   ToLongFunction<ConsumerRecord<byte[], byte[]>> recordsIn) throws Exception {
         long started = System.nanoTime();
         Instant startedAt = Instant.now();
         try (AutoCloseable app = starter.start();
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
-                     "group.id", "bench-verify-" + outputTopic, "auto.offset.reset", "earliest",
+                     "group.id", "bench-verify-" + outputTopic + "-" + pass, "auto.offset.reset", "earliest",
                      "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(outputTopic));
             long seen = 0;
-            while (seen < count) {
+            while (seen < (long) pass * count) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     seen += recordsIn.applyAsLong(record);
                 }
@@ -132,18 +144,21 @@ public final class StreamsThroughputBenchmark {
         props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
         KafkaStreams streams = new KafkaStreams(builder.build(), props);
         streams.start();
-        return () -> streams.close(Duration.ofSeconds(30));
+        // Leaves the group as StreamsApp.close() does, so the restart in pass 2 does not wait out the old member.
+        return () -> streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
 
-    private static long produce(String bootstrap, int count) throws Exception {
+    /** Readings {@code from} (inclusive) to {@code to}, one a second up to now, the last of {@code total} being now. */
+    private static long produce(String bootstrap, int from, int to, int total) throws Exception {
         long bytes = 0;
         Instant now = Instant.now();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
                 "linger.ms", 5, "compression.type", "lz4"), new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < count; i++) {
+            for (int i = from; i < to; i++) {
                 String device = "env-" + (i % 1000);
                 byte[] payload = ("{\"v\":2,\"device\":{\"id\":\"" + device + "\",\"fw\":\"2.3.1\"},\"time\":\""
-                        + now.minusSeconds(count - i) + "\",\"readings\":{\"temperature\":{\"value\":" + (i % 900) / 10.0
+                        + now.minusSeconds(total - i) + "\",\"readings\":{\"temperature\":{\"value\":" + (i % 900) / 10.0
                         + ",\"unit\":\"F\"},\"humidity\":0.41},\"battery\":{\"voltage\":3.71},\"msgId\":\"m" + i + "\"}")
                         .getBytes(StandardCharsets.UTF_8);
                 RecordHeaders headers = new RecordHeaders();
