@@ -11,8 +11,10 @@ import org.apache.kafka.connect.sink.SinkTask;
 /**
  * The part of {@link #put} both sinks share: each record is one micro-batch, decoded with
  * {@link BatchDecoder} and split by {@link RowCheck}; a sink stores the admitted readings and
- * dead-letters the refused ones in {@link #store}, returning when both are durable. A record that
- * is not a batch goes to the dead-letter topic whole; an unavailable registry is a retry.
+ * dead-letters the refused ones in {@link #store}, returning when both are durable, or finishes
+ * that for all records of one {@code put} in {@link #completed} (the lake, so that its fsyncs overlap
+ * with encoding). A record that is not a batch goes to the dead-letter topic whole; an unavailable
+ * registry is a retry.
  */
 public abstract class BatchSinkTask extends SinkTask {
 

@@ -68,7 +68,9 @@ public final class LakeSinkTask extends BatchSinkTask {
         } catch (StorageException e) {
             throw storageFailure("batch " + batch.batchId() + " from " + DeadLetters.where(record), e);
         }
-        afterWrites.add(() -> deadLetters().rejectRows(record, batch, admission.refused()));
+        if (!admission.refused().isEmpty()) { // only then keep the decoded batch until the delivery is durable
+            afterWrites.add(() -> deadLetters().rejectRows(record, batch, admission.refused()));
+        }
     }
 
     private RuntimeException storageFailure(String what, StorageException e) {
