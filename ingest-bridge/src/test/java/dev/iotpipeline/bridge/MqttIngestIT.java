@@ -181,6 +181,12 @@ class MqttIngestIT {
         IMqttToken refused = v5.publish("dt/env-sensor/env-b/v2", new MqttMessage(payload.getBytes(StandardCharsets.UTF_8), 1, false, null));
         refused.waitForCompletion(10_000);
         assertThat(refused.getReasonCodes()).containsExactly(0x87); // not authorized
+        // Topics alternating on one connection: each is routed for what it is.
+        for (String topic : new String[] {"dt/env-sensor/env-a/v2", "dt/env-sensor/env-b/v2", "dt/env-sensor/env-a/v2"}) {
+            IMqttToken sent = v5.publish(topic, new MqttMessage("{}".getBytes(StandardCharsets.UTF_8), 1, false, null));
+            sent.waitForCompletion(20_000);
+            assertThat(sent.getReasonCodes()).as(topic).containsExactly(topic.contains("env-b") ? 0x87 : 0);
+        }
         IMqttToken subscribed = v5.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
             new org.eclipse.paho.mqttv5.common.MqttSubscription("cmd/env-sensor/env-b/#", 1),
             new org.eclipse.paho.mqttv5.common.MqttSubscription("cmd/env-sensor/env-a/#", 1),

@@ -54,6 +54,9 @@ final class MqttSession implements DeviceLink {
     private final Map<String, Integer> subscribed = new ConcurrentHashMap<>();
     /** Event loop only: QoS 1 sends to the device waiting for its PUBACK, by packet id. */
     private final Map<Integer, Runnable> outbound = new HashMap<>();
+    /** The last topic published to and its route (this connection's event loop only). */
+    private String lastTopic;
+    private Optional<Route> lastRoute;
 
     MqttSession(MqttEndpoint endpoint, Device device, boolean v5, Context context, TopicRouter router, RawPublisher publisher,
                 BridgeMetrics metrics, MqttLimits limits, WarnOnce warnOnce, Deliveries deliveries, ShadowReports reports) {
@@ -153,7 +156,7 @@ final class MqttSession implements DeviceLink {
             reportShadow(message, receivedNanos);
             return;
         }
-        Optional<Route> route = router.route(topic);
+        Optional<Route> route = route(topic);
         if (route.isEmpty()) {
             refusePublish(message, "unmatched-topic", MqttPubAckReasonCode.TOPIC_NAME_INVALID);
             return;
@@ -178,6 +181,15 @@ final class MqttSession implements DeviceLink {
                         acks.complete(handle, error, this::acknowledge);
                     }
                 }));
+    }
+
+    /** The route of {@code topic}: a device publishes to the same topic again and again, and the rules never change. */
+    private Optional<Route> route(String topic) {
+        if (!topic.equals(lastTopic)) {
+            lastRoute = router.route(topic);
+            lastTopic = topic;
+        }
+        return lastRoute;
     }
 
     /** A device's reported state, acknowledged like telemetry: only once Kafka has it. */
