@@ -70,7 +70,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logFile().toFile()));
             settings.storageDir().ifPresent(dir -> builder.environment().put("REGISTRY_DATASOURCE_URL",
-                    "jdbc:h2:file:" + dir.toAbsolutePath().resolve("registry") + ";DB_CLOSE_ON_EXIT=FALSE"));
+                    "jdbc:h2:file:" + dir.toAbsolutePath().resolve("registry") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0"));
             process = builder.start();
             writePidFile();
         } catch (IOException e) {
