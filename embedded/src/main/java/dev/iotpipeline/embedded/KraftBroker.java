@@ -24,17 +24,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A single-node Kafka cluster (combined broker and KRaft controller) running in this JVM, on
- * 127.0.0.1 by default, with its data in one directory. The directory is formatted on first start;
- * later starts on the same directory keep every topic, offset and transaction. Internal topics use
- * replication factor 1, so transactions and exactly-once work on one node.
+ * A Kafka node (combined broker and KRaft controller) running in this JVM, on 127.0.0.1 by
+ * default, with its data in one directory: a single-node cluster by default, or one voter of a
+ * multi-node cluster ({@link Quorum}). The directory is formatted on first start; later starts on
+ * the same directory keep every topic, offset and transaction. Internal topics use replication
+ * factor 1 unless overridden, so transactions and exactly-once work on one node.
  *
  * <p>This class is the only place that touches Kafka's internal server APIs.
  */
 public final class KraftBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KraftBroker.class);
-    private static final int NODE_ID = 1;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     /** How long a start waits for the coordinator to finish the transactions it was completing. */
     private static final Duration HANGING_SETTLE = Duration.ofSeconds(30);
@@ -49,21 +49,41 @@ public final class KraftBroker implements AutoCloseable {
      * @param host address both listeners bind to
      * @param port client (PLAINTEXT) listener port, 9092 in the embedded default
      * @param controllerPort KRaft controller listener port
+     * @param quorum this node's place in its cluster, {@link Quorum#SINGLE} for a node alone
      * @param overrides broker properties applied last (for example {@code message.max.bytes})
      */
-    public record Settings(Path dataDir, String host, int port, int controllerPort, Map<String, String> overrides) {
+    public record Settings(Path dataDir, String host, int port, int controllerPort, Quorum quorum, Map<String, String> overrides) {
         public Settings {
             overrides = Map.copyOf(overrides);
         }
 
         public static Settings of(Path dataDir, int port, int controllerPort) {
-            return new Settings(dataDir, "127.0.0.1", port, controllerPort, Map.of());
+            return new Settings(dataDir, "127.0.0.1", port, controllerPort, Quorum.SINGLE, Map.of());
         }
 
         public Settings withOverrides(Map<String, String> more) {
             Map<String, String> merged = new LinkedHashMap<>(overrides);
             merged.putAll(more);
-            return new Settings(dataDir, host, port, controllerPort, merged);
+            return new Settings(dataDir, host, port, controllerPort, quorum, merged);
+        }
+
+        public Settings withQuorum(Quorum member) {
+            return new Settings(dataDir, host, port, controllerPort, member, overrides);
+        }
+    }
+
+    /**
+     * A node's place among the KRaft voters.
+     *
+     * @param nodeId this node's {@code node.id}
+     * @param clusterId the id every node's directory is formatted with; {@code null} for a new random one
+     * @param voters {@code controller.quorum.voters} ({@code id@host:port,...}); {@code null} for this node alone
+     */
+    public record Quorum(int nodeId, String clusterId, String voters) {
+        public static final Quorum SINGLE = new Quorum(1, null, null);
+
+        public boolean alone() {
+            return voters == null;
         }
     }
 
@@ -84,7 +104,10 @@ public final class KraftBroker implements AutoCloseable {
             server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
             awaitReady(timeout);
-            abortHangingTransactions();
+            if (settings.quorum().alone()) {
+                // In a cluster the coordinators of the live nodes track every transaction themselves.
+                abortHangingTransactions();
+            }
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -133,8 +156,10 @@ public final class KraftBroker implements AutoCloseable {
         String listenerHost = settings.host();
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
-        props.put("node.id", String.valueOf(NODE_ID));
-        props.put("controller.quorum.voters", NODE_ID + "@" + listenerHost + ":" + settings.controllerPort());
+        Quorum quorum = settings.quorum();
+        props.put("node.id", String.valueOf(quorum.nodeId()));
+        props.put("controller.quorum.voters", quorum.alone() ? quorum.nodeId() + "@" + listenerHost + ":" + settings.controllerPort()
+                : quorum.voters());
         props.put("controller.listener.names", CONTROLLER_LISTENER);
         props.put("listeners", "PLAINTEXT://" + listenerHost + ":" + settings.port() + "," + CONTROLLER_LISTENER + "://"
                 + listenerHost + ":" + settings.controllerPort());
@@ -164,8 +189,8 @@ public final class KraftBroker implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             new Formatter()
-                    .setNodeId(NODE_ID)
-                    .setClusterId(Uuid.randomUuid().toString())
+                    .setNodeId(settings.quorum().nodeId())
+                    .setClusterId(settings.quorum().clusterId() != null ? settings.quorum().clusterId() : Uuid.randomUuid().toString())
                     .setDirectories(List.of(dir.toString()))
                     .setMetadataLogDirectory(dir.toString())
                     .setControllerListenerName(CONTROLLER_LISTENER)

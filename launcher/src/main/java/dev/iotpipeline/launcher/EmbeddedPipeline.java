@@ -109,8 +109,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 createSinkDeadLetterTopics();
                 connect = ConnectWorker.start(bootstrapServers(), settings.connectPort(), settings.connectDir());
                 running.push(connect);
-                connect.putConnector(WAREHOUSE_SINK, warehouseSinkConfig());
-                connect.putConnector(LAKE_SINK, lakeSinkConfig());
+                connect.putConnector(WAREHOUSE_SINK, warehouseSinkConfig(warehouse.jdbcUrl(), registry.confluentApiUrl()));
+                connect.putConnector(LAKE_SINK, lakeSinkConfig(settings.lakeDir(), registry.confluentApiUrl()));
             });
             // Last: devices are acknowledged only once everything behind the bridge runs.
             step("ingest bridge (MQTT, HTTP)", () -> {
@@ -222,31 +222,31 @@ public final class EmbeddedPipeline implements AutoCloseable {
     }
 
     /** The warehouse sink on the batch topics, dead letters to {@code iot.deadletter.warehouse}. */
-    private Map<String, String> warehouseSinkConfig() {
-        Map<String, String> config = sinkConfig("dev.iotpipeline.connect.warehouse.WarehouseSinkConnector", "warehouse");
-        config.put("connection.url", warehouse.jdbcUrl());
+    static Map<String, String> warehouseSinkConfig(String jdbcUrl, String registryUrl) {
+        Map<String, String> config = sinkConfig("dev.iotpipeline.connect.warehouse.WarehouseSinkConnector", "warehouse", registryUrl);
+        config.put("connection.url", jdbcUrl);
         config.put("connection.user", PostgresServer.USER);
         config.put("connection.password", PostgresServer.PASSWORD);
         return config;
     }
 
     /** The lake sink on the batch topics, Parquet under {@code <data dir>/lake}, dead letters to {@code iot.deadletter.lake}. */
-    private Map<String, String> lakeSinkConfig() {
-        Map<String, String> config = sinkConfig("dev.iotpipeline.connect.lake.LakeSinkConnector", "lake");
+    static Map<String, String> lakeSinkConfig(Path lakeDir, String registryUrl) {
+        Map<String, String> config = sinkConfig("dev.iotpipeline.connect.lake.LakeSinkConnector", "lake", registryUrl);
         config.put("lake.storage", "local");
-        config.put("lake.local.dir", settings.lakeDir().toAbsolutePath().toString());
+        config.put("lake.local.dir", lakeDir.toAbsolutePath().toString());
         return config;
     }
 
     /** What both sinks share: the batch topics as bytes, the registry, retries, and dead letters to {@code iot.deadletter.<sink>}. */
-    private Map<String, String> sinkConfig(String connectorClass, String sink) {
+    private static Map<String, String> sinkConfig(String connectorClass, String sink, String registryUrl) {
         Map<String, String> config = new HashMap<>();
         config.put("connector.class", connectorClass);
         config.put("tasks.max", "1");
         config.put("topics", MeasurementFamily.ENV_READING.batchTopic() + "," + MeasurementFamily.POSITION.batchTopic());
         config.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
         config.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-        config.put("schema.registry.url", registry.confluentApiUrl());
+        config.put("schema.registry.url", registryUrl);
         config.put("retry.backoff.ms", "2000");
         config.put("errors.tolerance", "all");
         config.put("errors.deadletterqueue.topic.name", Topics.DEAD_LETTER + "." + sink);

@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,14 +43,17 @@ final class QosFleet {
     final AtomicInteger resent = new AtomicInteger();
     /** Attempts that failed (no acknowledgement in time, connection lost or refused). */
     final AtomicInteger failedAttempts = new AtomicInteger();
-    private final int mqttPort;
+    private final int[] mqttPorts;
     private final AtomicBoolean stopped = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
     private int phase;
 
-    /** Provisions {@code perFormat} devices of every format into {@code devicesFile}. */
-    QosFleet(Path devicesFile, String prefix, int perFormat, int mqttPort) throws Exception {
-        this.mqttPort = mqttPort;
+    /**
+     * Provisions {@code perFormat} devices of every format into {@code devicesFile}; with several
+     * bridges, device {@code i} connects to bridge {@code i mod n}, as a load balancer spreads a fleet.
+     */
+    QosFleet(Path devicesFile, String prefix, int perFormat, int... mqttPorts) throws Exception {
+        this.mqttPorts = mqttPorts.clone();
         DeviceProvisioning registry = new DeviceProvisioning(devicesFile);
         for (String format : SimulatedDevice.FORMATS) {
             for (int d = 0; d < perFormat; d++) {
@@ -65,8 +69,10 @@ final class QosFleet {
     synchronized void start() {
         stopped.set(false);
         Instant from = Instant.now().minus(Duration.ofHours(6)).plus(Duration.ofHours(phase++)).truncatedTo(ChronoUnit.SECONDS);
-        for (SimulatedDevice device : devices) {
-            Thread thread = new Thread(() -> publish(device, from), device.id());
+        for (int d = 0; d < devices.size(); d++) {
+            SimulatedDevice device = devices.get(d);
+            int port = mqttPorts[d % mqttPorts.length];
+            Thread thread = new Thread(() -> publish(device, port, from), device.id());
             thread.start();
             threads.add(thread);
         }
@@ -80,7 +86,7 @@ final class QosFleet {
         threads.clear();
     }
 
-    private void publish(SimulatedDevice device, Instant from) {
+    private void publish(SimulatedDevice device, int port, Instant from) {
         MqttClient client = null;
         for (int i = 0; !stopped.get(); i++) {
             Instant eventTime = from.plusSeconds(i);
@@ -88,7 +94,7 @@ final class QosFleet {
             for (int attempt = 0; !stopped.get(); attempt++) {
                 try {
                     if (client == null || !client.isConnected()) {
-                        client = connect(device);
+                        client = connect(device, port);
                     }
                     client.publish(device.mqttTopic(), payload, 1, false);
                     acknowledged.add(device.id() + "|" + eventTime.toEpochMilli());
@@ -108,8 +114,8 @@ final class QosFleet {
         closeQuietly(client);
     }
 
-    private MqttClient connect(SimulatedDevice device) throws Exception {
-        MqttClient client = new MqttClient("tcp://127.0.0.1:" + mqttPort, device.id(), new MemoryPersistence());
+    private static MqttClient connect(SimulatedDevice device, int port) throws Exception {
+        MqttClient client = new MqttClient("tcp://127.0.0.1:" + port, device.id(), new MemoryPersistence());
         MqttConnectOptions options = new MqttConnectOptions();
         options.setUserName(device.id());
         options.setPassword(device.secret().toCharArray());
@@ -139,6 +145,11 @@ final class QosFleet {
      * lake holds exactly the warehouse's rows.
      */
     void assertStoredExactlyOnce(int postgresPort, Path lakeDir, int faults) throws Exception {
+        assertStoredExactlyOnce(postgresPort, () -> lake(lakeDir), faults);
+    }
+
+    /** As {@link #assertStoredExactlyOnce(int, Path, int)}, with the lake's rows read by {@code lakeRows}. */
+    void assertStoredExactlyOnce(int postgresPort, Callable<List<String>> lakeRows, int faults) throws Exception {
         Set<String> expected = new TreeSet<>(acknowledged);
         await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
                 assertThat(warehouse(postgresPort)).containsAll(expected));
@@ -146,7 +157,7 @@ final class QosFleet {
         assertThat(rows).as("no reading twice").doesNotHaveDuplicates();
         assertThat(rows.size() - expected.size()).as("stored but never acknowledged").isBetween(0, devices.size() * faults);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
-                assertThat(lake(lakeDir)).containsExactlyElementsOf(warehouse(postgresPort)));
+                assertThat(lakeRows.call()).containsExactlyElementsOf(warehouse(postgresPort)));
     }
 
     static List<String> warehouse(int port) throws Exception {
