@@ -187,6 +187,8 @@ class ConnectTemplateTest {
             worker.put("config.providers.directory.param.allowed.paths", tmp.toString());
             DistributedConfig config = new DistributedConfig(worker);
             assertThat(config.getString("group.id")).isEqualTo("iot-connect");
+            assertThat(config.getInt(DistributedConfig.SCHEDULED_REBALANCE_MAX_DELAY_MS_CONFIG))
+                    .as("a crashed worker's tasks move within 30 s, not Kafka's 5 min").isEqualTo(30_000);
             assertThat(config.getString("config.storage.topic")).isEqualTo("iot-connect-configs");
             assertThat(config.getList("plugin.path")).containsExactly("/opt/kafka/plugins");
             assertThat(worker).containsEntry("consumer.isolation.level", "read_committed")

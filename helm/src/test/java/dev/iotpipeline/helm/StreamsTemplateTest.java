@@ -93,6 +93,7 @@ class StreamsTemplateTest {
         StreamsConfig streams = new StreamsConfig(props);
         assertThat(streams.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("exactly_once_v2");
         assertThat(streams.getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo(3);
+        assertThat(streams.getInt(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG)).as("a warm standby per task").isEqualTo(1);
         assertThat(props).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
                 .containsEntry("sasl.jaas.config", "secret:iot-kafka-sasl/sasl.jaas.config").containsEntry("max.poll.records", "500");
         assertThat(config.adminConfig()).containsEntry("security.protocol", "SASL_SSL").containsKey("ssl.truststore.location");
