@@ -2,6 +2,7 @@ package dev.iotpipeline.connect.lake.storage;
 
 import dev.iotpipeline.connect.lake.parquet.FileOutputFile;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -102,6 +103,10 @@ public final class S3LakeStorage implements LakeStorage {
         } catch (SdkException e) {
             throw new StorageException("cannot upload s3://" + settings.bucket() + "/" + objectKey + ": " + e.getMessage(), e,
                     isTransient(e));
+        } catch (UncheckedIOException e) {
+            // The SDK's URL-connection client throws this, not an SdkException, when the store drops the
+            // connection while the request body starts (it reads the 100-continue answer): transient.
+            throw new StorageException("cannot upload s3://" + settings.bucket() + "/" + objectKey + ": " + e.getCause(), e, true);
         } finally {
             deleteQuietly(spool);
         }
@@ -164,6 +169,8 @@ public final class S3LakeStorage implements LakeStorage {
                     + (e.statusCode() == 404 ? "it does not exist" : e.getMessage()));
         } catch (SdkException e) {
             return Optional.of("cannot reach S3 for bucket " + settings.bucket() + ": " + e.getMessage());
+        } catch (UncheckedIOException e) {
+            return Optional.of("cannot reach S3 for bucket " + settings.bucket() + ": " + e.getCause());
         }
     }
 
