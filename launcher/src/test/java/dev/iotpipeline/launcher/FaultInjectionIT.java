@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.iotpipeline.embedded.PostgresServer;
 import dev.iotpipeline.embedded.SchemaRegistryServer;
-import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.streams.batch.BatchPolicy;
 import dev.iotpipeline.testing.BrokerProcess;
 import java.lang.management.ManagementFactory;
@@ -20,7 +19,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -29,8 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,7 +111,7 @@ class FaultInjectionIT {
 
         assertThat(fleet.resent.get()).as("devices resent what the crash left unacknowledged").isPositive();
         fleet.assertStoredExactlyOnce(settings.postgresPort(), settings.lakeDir(), faults);
-        assertThat(deadLetters()).as("a broker crash dead-letters nothing").isZero();
+        assertThat(QosFleet.deadLetters(broker.bootstrapServers())).as("a broker crash dead-letters nothing").isZero();
     }
 
     @Test
@@ -145,7 +141,7 @@ class FaultInjectionIT {
         faults++;
 
         fleet.assertStoredExactlyOnce(settings.postgresPort(), settings.lakeDir(), faults);
-        assertThat(deadLetters()).as("a stalled broker dead-letters nothing").isZero();
+        assertThat(QosFleet.deadLetters(broker.bootstrapServers())).as("a stalled broker dead-letters nothing").isZero();
     }
 
     @Test
@@ -167,7 +163,7 @@ class FaultInjectionIT {
             faults++;
 
             fleet.assertStoredExactlyOnce(settings.postgresPort(), settings.lakeDir(), faults);
-            assertThat(deadLetters()).as("a registry outage dead-letters nothing").isZero();
+            assertThat(QosFleet.deadLetters(broker.bootstrapServers())).as("a registry outage dead-letters nothing").isZero();
         }
     }
 
@@ -200,7 +196,7 @@ class FaultInjectionIT {
             faults++;
 
             fleet.assertStoredExactlyOnce(restarted.port(), settings.lakeDir(), faults);
-            assertThat(deadLetters()).as("a warehouse outage dead-letters nothing").isZero();
+            assertThat(QosFleet.deadLetters(broker.bootstrapServers())).as("a warehouse outage dead-letters nothing").isZero();
         }
     }
 
@@ -254,18 +250,4 @@ class FaultInjectionIT {
         }
     }
 
-    /** Records in every dead-letter topic: the streams app's and the two sinks'. */
-    private long deadLetters() {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
-                "group.id", "fault-dlq-" + System.nanoTime(), "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.DEAD_LETTER, Topics.DEAD_LETTER + ".warehouse", Topics.DEAD_LETTER + ".lake"));
-            long count = 0;
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (System.nanoTime() < deadline) {
-                count += consumer.poll(Duration.ofMillis(500)).count();
-            }
-            return count;
-        }
-    }
 }

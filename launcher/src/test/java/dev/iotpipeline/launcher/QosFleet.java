@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.iotpipeline.bridge.DeviceProvisioning;
 import dev.iotpipeline.launcher.simulate.SimulatedDevice;
+import dev.iotpipeline.schemas.contract.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,6 +18,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -25,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -195,5 +199,20 @@ final class QosFleet {
         }
         Collections.sort(rows);
         return rows;
+    }
+
+    /** Records in every dead-letter topic (the streams app's and the two sinks'), read for 10 s. */
+    static long deadLetters(String bootstrapServers) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrapServers,
+                "group.id", "dlq-count-" + System.nanoTime(), "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.DEAD_LETTER, Topics.DEAD_LETTER + ".warehouse", Topics.DEAD_LETTER + ".lake"));
+            long count = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline) {
+                count += consumer.poll(Duration.ofMillis(500)).count();
+            }
+            return count;
+        }
     }
 }

@@ -147,7 +147,7 @@ class ScaleOutIT {
         });
         assertThat(ledger()).as("the warehouse ledger holds exactly the batches on the batch topics")
                 .containsExactlyInAnyOrderElementsOf(ids);
-        assertThat(deadLetters()).as("nothing was dead-lettered").isZero();
+        assertThat(QosFleet.deadLetters(bed.kafka().bootstrapServers())).as("nothing was dead-lettered").isZero();
     }
 
     private StreamsInstance startStreams() {
@@ -276,18 +276,6 @@ class ScaleOutIT {
             }
         }
         return ids;
-    }
-
-    private long deadLetters() {
-        try (KafkaConsumer<String, byte[]> consumer = consumer()) {
-            consumer.subscribe(List.of(Topics.DEAD_LETTER, Topics.DEAD_LETTER + ".warehouse", Topics.DEAD_LETTER + ".lake"));
-            long count = 0;
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (System.nanoTime() < deadline) {
-                count += consumer.poll(Duration.ofMillis(500)).count();
-            }
-            return count;
-        }
     }
 
     private KafkaConsumer<String, byte[]> consumer() {

@@ -9,7 +9,6 @@ import dev.iotpipeline.schemas.batch.EnvReadingBatch;
 import dev.iotpipeline.schemas.batch.PositionBatch;
 import dev.iotpipeline.schemas.contract.DeadLetterHeaders;
 import dev.iotpipeline.schemas.contract.MeasurementFamily;
-import dev.iotpipeline.schemas.contract.TelemetryHeaders;
 import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.testing.KafkaFixture;
 import java.nio.ByteBuffer;
@@ -29,7 +28,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -118,7 +116,7 @@ class ExactlyOnceCrashIT {
             String json = "{\"device\":{\"id\":\"" + device + "\"},\"time\":\"" + Instant.ofEpochSecond(eventSeconds + i)
                     + "\",\"readings\":{\"temperature\":{\"value\":" + (i % 50) + ",\"unit\":\"C\"},\"humidity\":0.5},"
                     + "\"msgId\":\"m" + i + "\"}";
-            records.add(raw(Topics.RAW_ENV_SENSOR, device, "env-sensor", "v2", json.getBytes(StandardCharsets.UTF_8)));
+            records.add(RawRecords.raw(Topics.RAW_ENV_SENSOR, device, "env-sensor", "v2", json.getBytes(StandardCharsets.UTF_8), now));
             expectedEnv.add(device + "/m" + i);
             if (i % 10 == 0) {
                 records.add(records.get(records.size() - 1)); // a QoS 1 redelivery
@@ -129,31 +127,23 @@ class ExactlyOnceCrashIT {
             long millis = (eventSeconds + i) * 1000;
             String json = "{\"deviceId\":\"" + device + "\",\"ts\":" + millis
                     + ",\"position\":{\"type\":\"Point\",\"coordinates\":[139.7," + (i % 80) + "]}}";
-            records.add(raw(Topics.RAW_GPS_TRACKER, device, "gps-tracker", "v2", json.getBytes(StandardCharsets.UTF_8)));
+            records.add(RawRecords.raw(Topics.RAW_GPS_TRACKER, device, "gps-tracker", "v2", json.getBytes(StandardCharsets.UTF_8), now));
             expectedPositions.add(device + "/ts-" + millis);
         }
         for (int i = 0; i < 60; i++) {
             byte[] badCrc = ByteBuffer.allocate(16).put((byte) 3).putShort((short) i).array();
-            records.add(raw(Topics.RAW_ENV_SENSOR, "env-" + i, "env-sensor", "v3", badCrc));
+            records.add(RawRecords.raw(Topics.RAW_ENV_SENSOR, "env-" + i, "env-sensor", "v3", badCrc, now));
             expectedDeadLetters.merge("bad-crc", 1, Integer::sum);
         }
         for (int i = 0; i < 40; i++) {
             String json = "{\"deviceId\":\"trk-other\",\"ts\":1,\"position\":{\"type\":\"Point\",\"coordinates\":[0,0]}}";
-            records.add(raw(Topics.RAW_GPS_TRACKER, "trk-" + i, "gps-tracker", "v2", json.getBytes(StandardCharsets.UTF_8)));
+            records.add(RawRecords.raw(Topics.RAW_GPS_TRACKER, "trk-" + i, "gps-tracker", "v2", json.getBytes(StandardCharsets.UTF_8), now));
             expectedDeadLetters.merge("device-id-mismatch", 1, Integer::sum);
         }
         java.util.Collections.shuffle(records, new java.util.Random(7));
         return records;
     }
 
-    private ProducerRecord<byte[], byte[]> raw(String topic, String device, String type, String version, byte[] payload) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(TelemetryHeaders.DEVICE_ID, device.getBytes(StandardCharsets.UTF_8));
-        headers.add(TelemetryHeaders.DEVICE_TYPE, type.getBytes(StandardCharsets.UTF_8));
-        headers.add(TelemetryHeaders.FORMAT_VERSION, version.getBytes(StandardCharsets.UTF_8));
-        headers.add(TelemetryHeaders.RECEIVE_TIME, Long.toString(now.toEpochMilli()).getBytes(StandardCharsets.UTF_8));
-        return new ProducerRecord<>(topic, null, device.getBytes(StandardCharsets.UTF_8), payload, headers);
-    }
 
     /** Sends and waits for every acknowledgement: the input itself must be complete. */
     private static void send(KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records)

@@ -11,7 +11,6 @@ import dev.iotpipeline.schemas.batch.PositionBatch;
 import dev.iotpipeline.schemas.canonical.EnvReading;
 import dev.iotpipeline.schemas.canonical.Position;
 import dev.iotpipeline.schemas.contract.MeasurementFamily;
-import dev.iotpipeline.schemas.contract.TelemetryHeaders;
 import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.testing.ChildJvm;
 import dev.iotpipeline.testing.KafkaFixture;
@@ -48,7 +47,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.core.ConditionTimeoutException;
@@ -405,7 +403,7 @@ class RebalanceBatchIdentityIT {
                         String json = "{\"device\":{\"id\":\"" + device + "\"},\"time\":\""
                                 + Instant.ofEpochSecond(eventSeconds + env) + "\",\"readings\":{\"temperature\":{\"value\":"
                                 + (env % 50) + ",\"unit\":\"C\"},\"humidity\":0.5},\"msgId\":\"m" + env + "\"}";
-                        records.add(raw(Topics.RAW_ENV_SENSOR, device, "env-sensor", "v2", json.getBytes(StandardCharsets.UTF_8)));
+                        records.add(RawRecords.raw(Topics.RAW_ENV_SENSOR, device, "env-sensor", "v2", json.getBytes(StandardCharsets.UTF_8), now));
                         envKeys.add(device + "/m" + env);
                         if (env % 25 == 0) {
                             records.add(records.get(records.size() - 1));
@@ -416,12 +414,12 @@ class RebalanceBatchIdentityIT {
                         long millis = (eventSeconds + gps) * 1000 + 7;
                         String json = "{\"deviceId\":\"" + device + "\",\"ts\":" + millis
                                 + ",\"position\":{\"type\":\"Point\",\"coordinates\":[139.7," + (gps % 80) + "]}}";
-                        records.add(raw(Topics.RAW_GPS_TRACKER, device, "gps-tracker", "v2", json.getBytes(StandardCharsets.UTF_8)));
+                        records.add(RawRecords.raw(Topics.RAW_GPS_TRACKER, device, "gps-tracker", "v2", json.getBytes(StandardCharsets.UTF_8), now));
                         positionKeys.add(device + "/ts-" + millis);
                     }
                     if (tick % 50 == 0) {
                         byte[] badCrc = ByteBuffer.allocate(16).put((byte) 3).putShort((short) tick).array();
-                        records.add(raw(Topics.RAW_ENV_SENSOR, "env-" + (tick % 40), "env-sensor", "v3", badCrc));
+                        records.add(RawRecords.raw(Topics.RAW_ENV_SENSOR, "env-" + (tick % 40), "env-sensor", "v3", badCrc, now));
                     }
                     List<Future<?>> acks = new ArrayList<>();
                     records.forEach(record -> acks.add(producer.send(record)));
@@ -442,14 +440,6 @@ class RebalanceBatchIdentityIT {
             }
         }
 
-        private ProducerRecord<byte[], byte[]> raw(String topic, String device, String type, String version, byte[] payload) {
-            RecordHeaders headers = new RecordHeaders();
-            headers.add(TelemetryHeaders.DEVICE_ID, device.getBytes(StandardCharsets.UTF_8));
-            headers.add(TelemetryHeaders.DEVICE_TYPE, type.getBytes(StandardCharsets.UTF_8));
-            headers.add(TelemetryHeaders.FORMAT_VERSION, version.getBytes(StandardCharsets.UTF_8));
-            headers.add(TelemetryHeaders.RECEIVE_TIME, Long.toString(now.toEpochMilli()).getBytes(StandardCharsets.UTF_8));
-            return new ProducerRecord<>(topic, null, device.getBytes(StandardCharsets.UTF_8), payload, headers);
-        }
     }
 
     /** A batch as read back: its info, the keys (device/message id) and event times of its records, and where it was. */

@@ -19,6 +19,8 @@ import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -39,6 +41,7 @@ public final class ClusterTestBed implements AutoCloseable {
     public static final String S3_ACCESS_KEY = "lake-access";
     public static final String S3_SECRET_KEY = "lake-secret";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterTestBed.class);
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Path dir;
@@ -147,7 +150,7 @@ public final class ClusterTestBed implements AutoCloseable {
             try {
                 running.pop().close();
             } catch (Exception e) {
-                // stop the rest regardless
+                LOG.warn("Could not stop a test bed component cleanly (stopping the rest): {}", e.toString());
             }
         }
     }
