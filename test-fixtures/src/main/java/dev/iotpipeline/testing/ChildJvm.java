@@ -81,10 +81,9 @@ public final class ChildJvm implements AutoCloseable {
 
     /** What the process printed since its last {@link #launch()}. */
     public String outputSinceLaunch() {
-        try {
-            byte[] all = Files.readAllBytes(log);
-            int from = (int) Math.min(logOffset, all.length);
-            return new String(all, from, all.length - from, java.nio.charset.StandardCharsets.UTF_8);
+        try (java.nio.channels.SeekableByteChannel channel = Files.newByteChannel(log)) {
+            channel.position(Math.min(logOffset, channel.size()));
+            return new String(java.nio.channels.Channels.newInputStream(channel).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";
         }
