@@ -43,6 +43,7 @@ public final class BridgeConfig extends ServiceConfig {
     public static final String HTTP_PORT = "http.port";
     public static final String HTTPS_PORT = "https.port";
     public static final String HTTP_IDLE_TIMEOUT_S = "http.idle.timeout.s";
+    public static final String HTTP_REQUEST_HEAD_TIMEOUT_S = "http.request.head.timeout.s";
     public static final String HTTP_MAX_HEADER_BYTES = "http.max.header.bytes";
     public static final String HTTP_MAX_URL_BYTES = "http.max.url.bytes";
     public static final String HTTP_MAX_CONNECTIONS = "http.max.connections";
@@ -116,17 +117,23 @@ public final class BridgeConfig extends ServiceConfig {
             .define(HTTP_IDLE_TIMEOUT_S, Type.INT, 300, Range.atLeast(1), Importance.LOW,
                     "Seconds an HTTP(S) connection may stay silent before it is closed. It covers MQTT over WebSocket too: such "
                             + "clients need a keep-alive shorter than this.", HTTP, 4, Width.SHORT, "Idle timeout (s)")
+            .define(HTTP_REQUEST_HEAD_TIMEOUT_S, Type.INT, 10, Range.atLeast(1), Importance.LOW,
+                    "Seconds an HTTP(S) connection has from its accept until it must have sent a complete request head (request "
+                            + "line and headers, the /mqtt WebSocket upgrade included), however slowly it trickles its bytes; then it "
+                            + "is answered 408 and closed. A keep-alive connection's next head gets the same time from its first "
+                            + "byte; an HTTPS TLS handshake before the first gets the same time again.", HTTP, 5, Width.SHORT,
+                    "Request head deadline (s)")
             .define(HTTP_MAX_HEADER_BYTES, Type.INT, 8192, Range.between(1024, 1024 * 1024), Importance.LOW,
-                    "Largest request header block; a bigger one is answered 431.", HTTP, 5, Width.SHORT, "Max header bytes")
+                    "Largest request header block; a bigger one is answered 431.", HTTP, 6, Width.SHORT, "Max header bytes")
             .define(HTTP_MAX_URL_BYTES, Type.INT, 4096, Range.between(256, 1024 * 1024), Importance.LOW,
-                    "Longest request line (method, path and query); a longer one is answered 414.", HTTP, 6, Width.SHORT,
+                    "Longest request line (method, path and query); a longer one is answered 414.", HTTP, 7, Width.SHORT,
                     "Max URL bytes")
             .define(HTTP_MAX_CONNECTIONS, Type.INT, 10_000, NON_NEGATIVE, Importance.MEDIUM,
                     "Most concurrent HTTP and HTTPS connections (MQTT over WebSocket included); one more is answered 503 and "
-                            + "closed at accept, before its request is read.", HTTP, 7, Width.SHORT, "Max connections")
+                            + "closed at accept, before its request is read.", HTTP, 8, Width.SHORT, "Max connections")
             .define(HTTP_MAX_CONNECTIONS_PER_ADDRESS, Type.INT, 1000, NON_NEGATIVE, Importance.MEDIUM,
                     "Most concurrent HTTP and HTTPS connections from one source IP address; more are answered 503 and closed.",
-                    HTTP, 8, Width.SHORT, "Max connections per address")
+                    HTTP, 9, Width.SHORT, "Max connections per address")
             .define(MANAGEMENT_HOST, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Address of the management listener (/health/live, /health/ready, /metrics), apart from the devices' "
                             + "listeners; loopback by default. In a container set it to 0.0.0.0 for probes and scrapes.", MANAGEMENT,
@@ -198,8 +205,8 @@ public final class BridgeConfig extends ServiceConfig {
     }
 
     /** The HTTP listeners: address, ports (0 picks a free one), what one connection may hold, and how many connections. */
-    public record Http(String host, int port, int httpsPort, int idleTimeoutSeconds, int maxHeaderBytes, int maxUrlBytes,
-                       int maxConnections, int maxConnectionsPerAddress) {
+    public record Http(String host, int port, int httpsPort, int idleTimeoutSeconds, int requestHeadTimeoutSeconds, int maxHeaderBytes,
+                       int maxUrlBytes, int maxConnections, int maxConnectionsPerAddress) {
     }
 
     /** The management listener (health and metrics): address and port; 0 picks a free one, -1 is off. */
@@ -280,7 +287,7 @@ public final class BridgeConfig extends ServiceConfig {
 
     public Http http() {
         return new Http(getString(HTTP_HOST), getInt(HTTP_PORT), getInt(HTTPS_PORT), getInt(HTTP_IDLE_TIMEOUT_S),
-                getInt(HTTP_MAX_HEADER_BYTES), getInt(HTTP_MAX_URL_BYTES), getInt(HTTP_MAX_CONNECTIONS),
+                getInt(HTTP_REQUEST_HEAD_TIMEOUT_S), getInt(HTTP_MAX_HEADER_BYTES), getInt(HTTP_MAX_URL_BYTES), getInt(HTTP_MAX_CONNECTIONS),
                 getInt(HTTP_MAX_CONNECTIONS_PER_ADDRESS));
     }
 

@@ -12,12 +12,15 @@ import dev.iotpipeline.bridge.ingest.routing.TopicRouter;
 import dev.iotpipeline.bridge.ingest.tls.TlsSettings;
 import dev.iotpipeline.bridge.link.Deliveries;
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;
+import io.netty.channel.Channel;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.impl.HttpServerConnection;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.SocketAddress;
@@ -38,7 +41,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP listener: {@code POST /v1/telemetry/{deviceType}/{deviceId}/{version}} (answered 200
  * only after Kafka has the record), MQTT over WebSocket at {@code /mqtt} (relayed to the MQTT
- * listener) and the OpenAPI description, with a cap on connections ({@link ConnectionCap}). Health
+ * listener) and the OpenAPI description, with a cap on connections ({@link ConnectionCap}) and a
+ * deadline for every request head ({@link RequestHeadDeadline}). Health
  * and metrics are on the separate {@link Management} listener.
  */
 public final class HttpIngest {
@@ -58,6 +62,7 @@ public final class HttpIngest {
     private final int maxPayloadBytes;
     private final IntSupplier relayPort;
     private final ConnectionCap connectionCap;
+    private final RequestHeadDeadline headDeadline;
     private final NetClient relay;
     private final Router routes;
     private final Deliveries deliveries;
@@ -81,8 +86,10 @@ public final class HttpIngest {
         this.routes = routes();
         AtomicInteger open = new AtomicInteger();
         metrics.httpConnections(open);
+        WarnOnce warnOnce = new WarnOnce(LOG);
         this.connectionCap = new ConnectionCap(new ConnectionCounter(open, settings.maxConnections(), settings.maxConnectionsPerAddress(),
-                "too-many-connections"), metrics, new WarnOnce(LOG), RETRY_AFTER_SECONDS);
+                "too-many-connections"), metrics, warnOnce, RETRY_AFTER_SECONDS);
+        this.headDeadline = new RequestHeadDeadline(TimeUnit.SECONDS.toMillis(settings.requestHeadTimeoutSeconds()), metrics, warnOnce);
     }
 
     /** The plain HTTP listener. */
@@ -92,7 +99,8 @@ public final class HttpIngest {
 
     /** The HTTPS listener (secure WebSocket at {@code /mqtt}). */
     public Future<HttpServer> listenTls(String host, int port, TlsSettings tls) {
-        return listen(tls.apply(new HttpServerOptions().setHost(host).setPort(port)));
+        return listen(tls.apply(new HttpServerOptions().setHost(host).setPort(port))
+                .setSslHandshakeTimeout(settings.requestHeadTimeoutSeconds()).setSslHandshakeTimeoutUnit(TimeUnit.SECONDS));
     }
 
     private Future<HttpServer> listen(HttpServerOptions options) {
@@ -101,8 +109,17 @@ public final class HttpIngest {
                 .setMaxHeaderSize(settings.maxHeaderBytes()).setMaxInitialLineLength(settings.maxUrlBytes());
         // h2c off: Vert.x then calls the connection handler at accept instead of after the first bytes (see ConnectionCap).
         options.setHttp2ClearTextEnabled(false);
-        return vertx.createHttpServer(options).connectionHandler(connectionCap).requestHandler(routes)
+        return vertx.createHttpServer(options).connectionHandler(this::accepted).requestHandler(routes)
                 .webSocketHandler(this::mqttOverWebSocket).listen();
+    }
+
+    /** At accept (after a TLS handshake): the connection caps, then the first request head's deadline. */
+    private void accepted(HttpConnection connection) {
+        String address = connection.remoteAddress() == null ? "unknown" : connection.remoteAddress().hostAddress();
+        Channel channel = ((HttpServerConnection) connection).channelHandlerContext().channel();
+        if (connectionCap.admit(channel, address)) {
+            headDeadline.watch(channel, address);
+        }
     }
 
     private Router routes() {
