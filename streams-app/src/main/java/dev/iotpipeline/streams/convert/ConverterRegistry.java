@@ -1,10 +1,6 @@
 package dev.iotpipeline.streams.convert;
 
-import dev.iotpipeline.streams.convert.env.EnvSensorV1JsonConverter;
-import dev.iotpipeline.streams.convert.env.EnvSensorV2JsonConverter;
-import dev.iotpipeline.streams.convert.env.EnvSensorV3BinaryConverter;
-import dev.iotpipeline.streams.convert.gps.GpsTrackerV1TextConverter;
-import dev.iotpipeline.streams.convert.gps.GpsTrackerV2JsonConverter;
+import dev.iotpipeline.streams.convert.descriptor.FormatDescriptors;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,10 +22,12 @@ public final class ConverterRegistry {
         }
     }
 
-    /** The built-in converters of every format in the product contract. */
+    /**
+     * The built-in converters of every format in the product contract, compiled from the format
+     * descriptors shipped with the app ({@link FormatDescriptors#builtIn()}).
+     */
     public static List<FormatConverter> builtIn() {
-        return List.of(new EnvSensorV1JsonConverter(), new EnvSensorV2JsonConverter(), new EnvSensorV3BinaryConverter(),
-                new GpsTrackerV1TextConverter(), new GpsTrackerV2JsonConverter());
+        return FormatDescriptors.builtIn();
     }
 
     /** The built-in converters plus those on the class path listed for {@link ServiceLoader}. */

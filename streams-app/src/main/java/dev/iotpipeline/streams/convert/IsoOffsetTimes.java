@@ -3,6 +3,10 @@ package dev.iotpipeline.streams.convert;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 
 /**
  * The common shape of an ISO-8601 time with an offset, {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}](Z|±HH:mm)},
@@ -12,7 +16,31 @@ import java.time.LocalDate;
  */
 public final class IsoOffsetTimes {
 
+    /** Longer than any ISO-8601 time with nanoseconds, a nine-digit year and an offset. */
+    public static final int MAX_CHARS = 64;
+
     private IsoOffsetTimes() {
+    }
+
+    /**
+     * ISO-8601 with an offset (a time without one is ambiguous), truncated to milliseconds;
+     * {@code invalid-field:<field>} for anything else, and for text longer than {@value #MAX_CHARS}.
+     */
+    public static Instant parseOffsetTime(String field, String text) throws InvalidPayloadException {
+        if (text.length() > MAX_CHARS) {
+            throw InvalidPayloadException.invalid(field, "expected ISO-8601 with a UTC offset, got " + text.length()
+                    + " characters");
+        }
+        Instant common = parseCommon(text);
+        if (common != null) {
+            return common;
+        }
+        try {
+            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant()
+                    .truncatedTo(ChronoUnit.MILLIS);
+        } catch (DateTimeParseException e) {
+            throw InvalidPayloadException.invalid(field, "expected ISO-8601 with a UTC offset, got \"" + text + "\"");
+        }
     }
 
     /** The instant, truncated to milliseconds, or null when {@code text} is not of the common shape. */

@@ -71,6 +71,11 @@ public final class JsonPayload {
         return new JsonPayload(root);
     }
 
+    /** The parsed object, for readers that walk precompiled paths (format descriptors). */
+    public JsonNode root() {
+        return root;
+    }
+
     /** The node at a dotted path, if present and not JSON null. */
     public Optional<JsonNode> node(String path) {
         JsonNode node = root;
@@ -111,15 +116,16 @@ public final class JsonPayload {
 
     /** A whole number (no fraction), as the legacy formats use for scaled values and times. */
     public long requiredInteger(String path) throws InvalidPayloadException {
-        return integer(path, requiredNumber(path));
+        return wholeNumber(path, requiredNumber(path));
     }
 
     public Optional<Long> optionalInteger(String path) throws InvalidPayloadException {
         Optional<BigDecimal> number = optionalNumber(path);
-        return number.isEmpty() ? Optional.empty() : Optional.of(integer(path, number.get()));
+        return number.isEmpty() ? Optional.empty() : Optional.of(wholeNumber(path, number.get()));
     }
 
-    private static long integer(String path, BigDecimal number) throws InvalidPayloadException {
+    /** {@code number} as a long: {@code invalid-field:<path>} when it has a fraction or does not fit 64 bits. */
+    public static long wholeNumber(String path, BigDecimal number) throws InvalidPayloadException {
         try {
             return number.longValueExact();
         } catch (ArithmeticException e) {

@@ -132,7 +132,7 @@ public final class PhysicalLimits {
      * The value, safe for arithmetic: zero for magnitudes below 1e-30 (and for a zero with any
      * exponent), at most 34 significant digits; {@code out-of-range:<field>} for 1e15 or more.
      */
-    static BigDecimal tame(String field, BigDecimal value) throws InvalidPayloadException {
+    public static BigDecimal tame(String field, BigDecimal value) throws InvalidPayloadException {
         if (value.signum() == 0) {
             return BigDecimal.ZERO;
         }
