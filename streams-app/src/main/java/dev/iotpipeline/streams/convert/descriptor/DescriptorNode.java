@@ -51,7 +51,7 @@ final class DescriptorNode {
             if (first == null) {
                 throw new DescriptorException(file, 1, "", "the file is empty");
             }
-            DescriptorNode root = read(file, parser, "");
+            DescriptorNode root = read(file, parser, "", lineOf(parser));
             if (parser.nextToken() != null) {
                 throw new DescriptorException(file, lineOf(parser), "", "more than one YAML document");
             }
@@ -67,31 +67,32 @@ final class DescriptorNode {
         }
     }
 
-    private static DescriptorNode read(String file, JsonParser parser, String path) throws IOException {
-        int line = lineOf(parser);
+    /** Reads the node at the current token; a mapping or list that is a key's value is on the key's line. */
+    private static DescriptorNode read(String file, JsonParser parser, String path, int keyLine) throws IOException {
         JsonToken token = parser.currentToken();
+        int line = token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY ? keyLine : lineOf(parser);
         switch (token) {
             case START_OBJECT -> {
                 List<Entry> entries = new ArrayList<>();
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     String key = parser.currentName();
-                    int keyLine = lineOf(parser);
+                    int childLine = lineOf(parser);
                     String childPath = path.isEmpty() ? key : path + "." + key;
                     for (Entry entry : entries) {
                         if (entry.key().equals(key)) {
-                            throw new DescriptorException(file, keyLine, childPath, "duplicate key (first on line "
+                            throw new DescriptorException(file, childLine, childPath, "duplicate key (first on line "
                                     + entry.line() + ")");
                         }
                     }
                     parser.nextToken();
-                    entries.add(new Entry(key, keyLine, read(file, parser, childPath)));
+                    entries.add(new Entry(key, childLine, read(file, parser, childPath, childLine)));
                 }
                 return new DescriptorNode(file, line, path, Kind.MAP, null, List.copyOf(entries), List.of());
             }
             case START_ARRAY -> {
                 List<DescriptorNode> elements = new ArrayList<>();
                 while (parser.nextToken() != JsonToken.END_ARRAY) {
-                    elements.add(read(file, parser, path + "[" + elements.size() + "]"));
+                    elements.add(read(file, parser, path + "[" + elements.size() + "]", lineOf(parser)));
                 }
                 return new DescriptorNode(file, line, path, Kind.LIST, null, List.of(), List.copyOf(elements));
             }
