@@ -5,6 +5,7 @@ import dev.iotpipeline.bridge.ingest.auth.DeviceRegistry;
 import dev.iotpipeline.bridge.ingest.auth.PasswordHash;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,6 +20,10 @@ public final class DeviceProvisioning {
 
     /** A provisioned device, without its secret. */
     public record ProvisionedDevice(String id, String type, boolean enabled) {
+    }
+
+    /** A device to provision with its secret in plain text (hashed before it is written). */
+    public record NewDevice(String id, String type, String secret) {
     }
 
     private final DeviceRegistry registry;
@@ -42,6 +47,23 @@ public final class DeviceProvisioning {
      */
     public void put(String id, String type, String secret, int iterations) throws IOException {
         registry.put(new Device(id, type, PasswordHash.hash(secret, iterations), true));
+    }
+
+    /**
+     * Adds (or re-keys) many enabled devices with a single write of the registry file (one
+     * {@link #put} per device rewrites the whole file each time, quadratic for a fleet). Secrets
+     * are hashed on all cores first; nothing is written if any device is invalid.
+     */
+    public void putAll(Collection<NewDevice> devices, int iterations) throws IOException {
+        for (NewDevice device : devices) {
+            if (device.id() == null || device.id().isEmpty() || device.type() == null || device.type().isEmpty()
+                    || device.secret() == null || device.secret().isEmpty()) {
+                throw new IllegalArgumentException("A device needs an id, a type and a secret: " + device.id());
+            }
+        }
+        List<Device> hashed = devices.parallelStream()
+                .map(d -> new Device(d.id(), d.type(), PasswordHash.hash(d.secret(), iterations), true)).toList();
+        registry.putAll(hashed);
     }
 
     /**

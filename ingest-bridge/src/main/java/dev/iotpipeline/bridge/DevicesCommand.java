@@ -1,16 +1,24 @@
 package dev.iotpipeline.bridge;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code devices add|disable|list}: provisions devices in the registry file the bridge reads. */
+/** {@code devices add|import|disable|list}: provisions devices in the registry file the bridge reads. */
 @Command(name = "devices", mixinStandardHelpOptions = true, description = "Provisions devices.",
-        subcommands = {DevicesCommand.Add.class, DevicesCommand.Disable.class, DevicesCommand.ListDevices.class})
+        subcommands = {DevicesCommand.Add.class, DevicesCommand.Import.class, DevicesCommand.Disable.class,
+            DevicesCommand.ListDevices.class})
 public final class DevicesCommand {
+
+    /** What a device id may be: it is an MQTT client id and a topic level. */
+    static final String DEVICE_ID = "[A-Za-z0-9._-]{1,64}";
 
     /** Where the registry file is. */
     static final class FileOption {
@@ -36,7 +44,7 @@ public final class DevicesCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
+            if (!id.matches(DEVICE_ID)) {
                 System.err.println("ERROR: a device id is 1-64 letters, digits, '.', '_' or '-': " + id);
                 return 2;
             }
@@ -46,6 +54,51 @@ public final class DevicesCommand {
             System.out.println("Device " + id + " (" + type + ") added to " + file.file);
             if (generated) {
                 System.out.println("Secret (shown once, store it now): " + value);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = "Adds (or re-keys) every device of a CSV file (id,type[,secret] per line; '#' starts a comment) "
+                    + "with one write of the registry; prints the generated secrets once, as id,secret lines.")
+    static final class Import implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "CSV_FILE")
+        Path csv;
+
+        @Mixin
+        FileOption file = new FileOption();
+
+        @Override
+        public Integer call() throws Exception {
+            List<DeviceProvisioning.NewDevice> devices = new ArrayList<>();
+            List<String> generated = new ArrayList<>();
+            int number = 0;
+            for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
+                number++;
+                String text = line.strip();
+                if (text.isEmpty() || text.startsWith("#")) {
+                    continue;
+                }
+                String[] fields = text.split(",", -1);
+                if (fields.length < 2 || fields.length > 3 || !fields[0].strip().matches(DEVICE_ID) || fields[1].isBlank()) {
+                    System.err.println("ERROR: " + csv + " line " + number + ": expected id,type[,secret] with an id of 1-64 "
+                            + "letters, digits, '.', '_' or '-': " + text);
+                    return 2;
+                }
+                String id = fields[0].strip();
+                String secret = fields.length == 3 && !fields[2].isEmpty() ? fields[2] : null;
+                if (secret == null) {
+                    secret = DeviceProvisioning.newSecret();
+                    generated.add(id + "," + secret);
+                }
+                devices.add(new DeviceProvisioning.NewDevice(id, fields[1].strip(), secret));
+            }
+            new DeviceProvisioning(file.file).putAll(devices, DeviceProvisioning.DEFAULT_ITERATIONS);
+            System.out.println(devices.size() + " devices added to " + file.file);
+            if (!generated.isEmpty()) {
+                System.out.println("Generated secrets (shown once, store them now), id,secret:");
+                generated.forEach(System.out::println);
             }
             return 0;
         }

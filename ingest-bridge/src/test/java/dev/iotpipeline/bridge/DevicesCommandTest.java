@@ -36,6 +36,33 @@ class DevicesCommandTest {
     }
 
     @Test
+    void importAddsEveryDeviceOfACsvFileWithOneWriteAndPrintsOnlyTheGeneratedSecrets() throws Exception {
+        Path file = dir.resolve("devices.json");
+        run("add", "env-0001", "--type", "env-sensor", "--secret", "old", "--devices-file", file.toString());
+        Path csv = dir.resolve("fleet.csv");
+        Files.writeString(csv, "# id,type,secret\nenv-0001,env-sensor,new\n\ntrk-0002,gps-tracker,s2\nenv-0003,env-sensor\n");
+        String out = run("import", csv.toString(), "--devices-file", file.toString());
+        assertThat(out).contains("3 devices added").doesNotContain("new").doesNotContain("s2");
+        String secret = out.lines().filter(l -> l.startsWith("env-0003,")).findFirst().orElseThrow().substring("env-0003,".length());
+        DeviceRegistry registry = new DeviceRegistry(file);
+        assertThat(registry.authenticate("env-0001", "new")).as("re-keyed").isPresent();
+        assertThat(registry.authenticate("env-0001", "old")).isEmpty();
+        assertThat(registry.authenticate("trk-0002", "s2")).isPresent();
+        assertThat(registry.authenticate("env-0003", secret)).isPresent();
+        assertThat(Files.readString(file)).doesNotContain(secret);
+    }
+
+    @Test
+    void importRefusesAFileWithABadLineAndWritesNothing() throws Exception {
+        Path file = dir.resolve("devices.json");
+        Path csv = dir.resolve("bad.csv");
+        Files.writeString(csv, "env-0001,env-sensor,s1\nenv/2,env-sensor,s2\n");
+        assertThat(new CommandLine(new DevicesCommand()).execute("import", csv.toString(), "--devices-file", file.toString()))
+                .isEqualTo(2);
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
     void anIdThatCouldNotBeAnMqttTopicLevelIsRefused() {
         assertThat(new CommandLine(new DevicesCommand()).execute("add", "env/1", "--type", "env-sensor", "--devices-file",
                 dir.resolve("d.json").toString())).isEqualTo(2);

@@ -114,6 +114,16 @@ public final class DeviceRegistry {
         write(next);
     }
 
+    /** Adds or replaces many devices with one atomic write of the file (a later entry for the same id wins). */
+    public synchronized void putAll(Collection<Device> added) throws IOException {
+        reloadIfChanged(true);
+        Map<String, Device> next = new TreeMap<>(devices);
+        for (Device device : added) {
+            next.put(device.id(), device);
+        }
+        write(next);
+    }
+
     private void write(Map<String, Device> next) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
