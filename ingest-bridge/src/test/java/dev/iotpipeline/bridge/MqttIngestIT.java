@@ -5,6 +5,7 @@ import static dev.iotpipeline.bridge.BridgeHarness.header;
 import static dev.iotpipeline.bridge.BridgeHarness.withPayload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;
 import dev.iotpipeline.schemas.contract.Topics;
@@ -325,6 +326,24 @@ class MqttIngestIT {
         MqttClient client = harness.v3("env-raw");
         client.publish("dt/env-sensor/env-raw/v2", "{\"still\":\"fine\"}".getBytes(StandardCharsets.UTF_8), 1, false);
         client.disconnect();
+    }
+
+    @Test
+    void aConnectionResetByTheDeviceIsADisconnectNotAMalformedPacket() throws Exception {
+        double malformed = metric("iot_bridge_messages_refused_total{protocol=\"mqtt\",reason=\"malformed-packet\"}");
+        double connections = metric("iot_bridge_mqtt_connections ");
+        RawMqtt raw = new RawMqtt(harness.bridge.mqttPort());
+        raw.send(RawMqtt.connect("env-raw", "env-raw", SECRET));
+        assertThat(raw.connack()).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("iot_bridge_mqtt_connections ") == connections + 1);
+        raw.reset();
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("iot_bridge_mqtt_connections ") == connections);
+        assertThat(metric("iot_bridge_messages_refused_total{protocol=\"mqtt\",reason=\"malformed-packet\"}")).isEqualTo(malformed);
+    }
+
+    private static double metric(String prefix) throws Exception {
+        return harness.management("/metrics").body().lines().filter(line -> line.startsWith(prefix))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
     private static int v3Refusal(String clientId, String username, String secret) {

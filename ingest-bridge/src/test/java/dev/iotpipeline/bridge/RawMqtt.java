@@ -125,6 +125,12 @@ final class RawMqtt implements AutoCloseable {
         out.writeBytes(value);
     }
 
+    /** Closes with a TCP reset (SO_LINGER 0) instead of a FIN, as a device losing its network mid-session looks. */
+    void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

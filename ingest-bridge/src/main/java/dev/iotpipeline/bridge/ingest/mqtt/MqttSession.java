@@ -22,12 +22,16 @@ import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One connected device. Every method runs on the connection's event loop. A QoS 1 publish is
@@ -36,6 +40,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * has no negative PUBACK, is disconnected so that it resends what was not acknowledged.
  */
 final class MqttSession implements DeviceLink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttSession.class);
 
     private final MqttEndpoint endpoint;
     private final Device device;
@@ -295,8 +301,13 @@ final class MqttSession implements DeviceLink {
         }
     }
 
-    /** A packet the decoder could not read; Vert.x closes the connection after this. */
+    /** A packet the decoder could not read, or the connection failing; Vert.x closes the connection after this. */
     private void malformed(Throwable error) {
+        if (error instanceof IOException && !(error instanceof SSLException)) {
+            // A reset or a broken pipe: the device or its network went away. That is a disconnect, not a bad packet.
+            LOG.debug("The connection of {} failed: {}", device.id(), error.toString());
+            return;
+        }
         boolean tooLarge = error instanceof TooLongFrameException || String.valueOf(error.getMessage()).contains("too large");
         String reason = tooLarge ? "packet-too-large" : "malformed-packet";
         metrics.refused("mqtt", reason);
