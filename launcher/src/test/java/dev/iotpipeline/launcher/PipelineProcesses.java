@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * in distributed mode ({@code ConnectDistributed}, the Connect image's), each a {@link ChildJvm}
  * on this JVM's class path, so a test can SIGKILL one and start its replacement.
  */
-final class PipelineProcesses {
+public final class PipelineProcesses {
 
     static final String HOST = "127.0.0.1";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
@@ -34,7 +34,7 @@ final class PipelineProcesses {
     }
 
     /** A streams app instance with its own state directory and health port, on {@code dir}. */
-    static final class StreamsInstance implements AutoCloseable {
+    public static final class StreamsInstance implements AutoCloseable {
         final String name;
         final int httpPort;
         final ChildJvm jvm;
@@ -65,7 +65,7 @@ final class PipelineProcesses {
     }
 
     /** A distributed-mode Connect worker of group {@code groupId}, plugins found on the class path. */
-    static final class ConnectInstance implements AutoCloseable {
+    public static final class ConnectInstance implements AutoCloseable {
         final String name;
         final int restPort;
         final ChildJvm jvm;

@@ -1,7 +1,11 @@
 package dev.iotpipeline.testing;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * A Java main class in a child JVM with this JVM's class path, so a fault test can hit that one
+ * A Java main class in a child JVM with this JVM's class path ({@link #classPath()}), so a fault test can hit that one
  * process with a real signal: {@link #kill()} is SIGKILL, {@link #pause()} SIGSTOP,
  * {@link #resume()} SIGCONT, {@link #close()} SIGTERM (a clean stop). Its output is appended to one
  * log file across restarts.
@@ -40,9 +44,29 @@ public final class ChildJvm implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + heap, "-XX:+UseSerialGC",
                 "-Duser.timezone=" + System.getProperty("user.timezone", "UTC"),
-                "-cp", System.getProperty("java.class.path"), mainClass));
+                "-cp", classPath(), mainClass));
         cmd.addAll(args);
         this.command = List.copyOf(cmd);
+    }
+
+    /**
+     * This JVM's class path: the application class loader's URLs where a launcher loads the
+     * application in a loader of its own ({@code mvn exec:java} does), else {@code java.class.path}
+     * (a test runner's, perhaps a manifest-only jar).
+     */
+    static String classPath() {
+        if (ChildJvm.class.getClassLoader() instanceof URLClassLoader loader) {
+            List<String> entries = new ArrayList<>();
+            for (URL url : loader.getURLs()) {
+                try {
+                    entries.add(Path.of(url.toURI()).toString());
+                } catch (URISyntaxException e) {
+                    throw new IllegalStateException("Class path entry is not a file: " + url, e);
+                }
+            }
+            return String.join(File.pathSeparator, entries);
+        }
+        return System.getProperty("java.class.path");
     }
 
     /** Starts the process (again) without waiting for it. */

@@ -9,6 +9,8 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -115,7 +117,8 @@ public final class ClusterTestBed implements AutoCloseable {
 
     /**
      * Copies every object of the bucket under {@code prefix} to {@code target} (key = relative
-     * path, replacing what is there), so local readers such as DuckDB can read the lake as written.
+     * path, replacing what is there; a file's time is its object's), so local readers such as
+     * DuckDB can read the lake as written.
      *
      * @return the number of objects copied
      */
@@ -132,7 +135,10 @@ public final class ClusterTestBed implements AutoCloseable {
                 Path file = target.resolve(object.key().substring(prefix.length()).replaceFirst("^/", ""));
                 try (InputStream in = blobs.getBlob(BUCKET, object.key())) {
                     Files.createDirectories(file.getParent());
-                    Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                    if (object.lastModified() != null) {
+                        Files.setLastModifiedTime(file, FileTime.from(object.lastModified()));
+                    }
                 } catch (IOException e) {
                     throw new UncheckedIOException("Cannot copy " + object.key(), e);
                 }
