@@ -29,6 +29,14 @@ public final class Topics {
     /** Device shadows with their delta (Avro {@code DeviceShadow}), compacted, key = device id. */
     public static final String SHADOW = "iot.shadow";
 
+    /**
+     * Format descriptors in force (the YAML text, UTF-8), compacted, key = {@code deviceType/version}
+     * (e.g. {@code env-sensor/v4}), headers per {@link FormatHeaders}; a tombstone withdraws one.
+     */
+    public static final String FORMATS = "iot.formats";
+    /** Every descriptor published or withdrawn, in order, never compacted: the audit trail of {@link #FORMATS}. */
+    public static final String FORMATS_HISTORY = "iot.formats.history";
+
     private static final String RAW_PREFIX = "iot.raw.";
 
     private Topics() {
