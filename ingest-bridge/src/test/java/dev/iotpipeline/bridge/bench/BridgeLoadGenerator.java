@@ -56,9 +56,7 @@ public final class BridgeLoadGenerator {
             for (int i = 0; i < connections; i++) {
                 all.add(new Device(String.format("load-%05d", i), "env-sensor", PasswordHash.hash("secret", 1_000), true));
             }
-            for (Device device : all) {
-                devices.put(device);
-            }
+            devices.putAll(all);
             IngestBridge bridge = IngestBridge.start(BridgeConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(),
                     "devices.file", dir.resolve("devices.json").toString(), "mqtt.host", "127.0.0.1", "http.host", "127.0.0.1",
                     "mqtt.port", "0", "http.port", "0", "max.messages.per.second.per.device", "0",

@@ -13,12 +13,6 @@ import dev.iotpipeline.registry.serde.ConfluentAvroSerializer;
 import dev.iotpipeline.schemas.command.Command;
 import dev.iotpipeline.schemas.command.CommandTarget;
 import dev.iotpipeline.schemas.contract.Topics;
-import io.netty.handler.codec.mqtt.MqttQoS;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.mqtt.MqttClient;
-import io.vertx.mqtt.MqttClientOptions;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -41,8 +33,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * One broadcast command to N connected devices: an in-process broker and registry, the bridge,
- * N MQTT connections (Vert.x MQTT clients on their own event loops, QoS 1 subscriptions to their
- * type's broadcasts), then one DEVICE_TYPE command; measures the time from producing it to the
+ * N MQTT connections ({@link VertxFleet} in a JVM of its own, QoS 1 subscriptions to their type's
+ * broadcasts), then one DEVICE_TYPE command; measures the time from producing it to the
  * last device receiving it, and the JVM heap after GC (bridge and clients together: an upper
  * bound for the bridge). Arguments: devices, commands.rate.per.second.
  */
@@ -80,8 +72,8 @@ public final class BroadcastBenchmark {
             long heapBefore = heapAfterGc();
             // The devices run in their own JVM: each process has its own file descriptor limit, and the heap measured here is the bridge's.
             Process fleet = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                    System.getProperty("java.class.path"), Fleet.class.getName(), Integer.toString(bridge.mqttPort()),
-                    Integer.toString(devices)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    System.getProperty("java.class.path"), VertxFleet.class.getName(), Integer.toString(bridge.mqttPort()),
+                    Integer.toString(devices), "subscribe").redirectError(ProcessBuilder.Redirect.INHERIT).start();
             var fleetOut = new java.io.BufferedReader(new java.io.InputStreamReader(fleet.getInputStream()));
             System.out.println(fleetOut.readLine()); // connected
             long heapConnected = heapAfterGc();
@@ -114,37 +106,6 @@ public final class BroadcastBenchmark {
             fleet.destroy();
             fleet.waitFor(30, TimeUnit.SECONDS);
             bridge.close();
-        }
-    }
-
-    /** The devices: N MQTT connections subscribed to their type's broadcasts; prints when connected and when all received. */
-    public static final class Fleet {
-        public static void main(String[] args) throws Exception {
-            int port = Integer.parseInt(args[0]);
-            int devices = Integer.parseInt(args[1]);
-            Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-            CountDownLatch received = new CountDownLatch(devices);
-            AtomicLong last = new AtomicLong();
-            long start = System.nanoTime();
-            for (int from = 0; from < devices; from += 500) {
-                List<Future<?>> batch = new ArrayList<>();
-                for (int i = from; i < Math.min(devices, from + 500); i++) {
-                    String id = String.format("fleet-%06d", i);
-                    MqttClient client = MqttClient.create(vertx, new MqttClientOptions().setClientId(id).setUsername(id)
-                            .setPassword("secret").setKeepAliveInterval(300));
-                    client.publishHandler(message -> {
-                        last.set(System.currentTimeMillis());
-                        received.countDown();
-                    });
-                    batch.add(client.connect(port, "127.0.0.1")
-                            .compose(ack -> client.subscribe("cmd/env-sensor/broadcast/#", MqttQoS.AT_LEAST_ONCE.value())));
-                }
-                Future.all(batch).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-            }
-            System.out.printf("%,d devices connected and subscribed in %.1f s%n", devices, (System.nanoTime() - start) / 1e9);
-            received.await(10, TimeUnit.MINUTES);
-            System.out.println("received " + (devices - received.getCount()) + " " + last.get());
-            System.exit(0);
         }
     }
 
