@@ -9,6 +9,7 @@ import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.registry.serde.ConfluentAvroDeserializer;
 import dev.iotpipeline.schemas.command.Command;
 import dev.iotpipeline.schemas.command.CommandTarget;
+import dev.iotpipeline.schemas.contract.DeadLetterHeaders;
 import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.schemas.shadow.DeviceShadow;
 import dev.iotpipeline.streams.batch.BatchPolicy;
@@ -16,89 +17,217 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The operator subcommands against a running embedded pipeline. */
+/**
+ * The operator subcommands against one running embedded pipeline (started once for the class; the
+ * status counts are checked first, before the other tests send anything).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorCommandsIT {
 
     @TempDir
-    Path dataDir;
+    static Path dataDir;
 
-    @Test
-    void desiredStateAndCommandsFromTheCliReachAConnectedDeviceAndTheRolloutIsCounted() throws Exception {
-        EmbeddedSettings settings = EmbeddedSettings.onFreePorts(dataDir, BatchPolicy.defaults());
-        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start()) {
-            String[] target = {"--kafka", pipeline.bootstrapServers(), "--registry", pipeline.registryUrl()};
-            new DeviceProvisioning(settings.devicesFile()).put("env-0001", "env-sensor", "s1", 1_000);
-            List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
-            var device = new org.eclipse.paho.client.mqttv3.MqttClient("tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), "env-0001",
-                    new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
-            var options = new org.eclipse.paho.client.mqttv3.MqttConnectOptions();
-            options.setUserName("env-0001");
-            options.setPassword("s1".toCharArray());
-            device.connect(options);
-            for (String filter : List.of("cmd/env-sensor/env-0001/#", "cmd/env-sensor/broadcast/#", "shadow/env-sensor/env-0001/delta")) {
-                device.subscribe(filter, 1, (topic, message) -> received.add(topic + " " + new String(message.getPayload())));
-            }
+    private EmbeddedSettings settings;
+    private EmbeddedPipeline pipeline;
 
-            assertThat(run(concat(new String[] {"shadow", "set", "env-0001", "--type", "env-sensor", "{\"interval_s\":60}"}, target)))
-                    .contains("updated");
-            assertThat(run(concat(new String[] {"shadow", "set", "env-0001", "--type", "env-sensor", "{\"led\":\"on\"}"}, target)))
-                    .contains("updated");
-            String commandId = run(concat(new String[] {"command", "send", "--all-of-type", "env-sensor", "reboot",
-                    "{\"delay_s\":5}", "--expires-in", "PT10M"}, target)).strip();
+    @BeforeAll
+    void startPipeline() {
+        settings = EmbeddedSettings.onFreePorts(dataDir, new BatchPolicy(BatchPolicy.DEFAULT_MAX_RECORDS, BatchPolicy.DEFAULT_MAX_BYTES,
+                Duration.ofSeconds(2)));
+        pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start();
+    }
 
-            List<DeviceShadow> shadows = read(pipeline, Topics.SHADOW, DeviceShadow.class, 2);
-            assertThat(shadows).extracting(DeviceShadow::getVersion).containsExactly(1L, 2L);
-            assertThat(shadows.get(1).getDelta()).isEqualTo("{\"interval_s\":60,\"led\":\"on\"}");
-            Command command = read(pipeline, Topics.COMMANDS, Command.class, 1).get(0);
-            assertThat(command.getCommandId()).isEqualTo(commandId);
-            assertThat(command.getTarget()).isEqualTo(CommandTarget.DEVICE_TYPE);
-            assertThat(Duration.between(command.getCreatedTime(), command.getExpiresTime())).isEqualTo(Duration.ofMinutes(10));
-
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(received)
-                    .contains("cmd/env-sensor/broadcast/reboot {\"delay_s\":5}",
-                            "shadow/env-sensor/env-0001/delta {\"version\":2,\"delta\":{\"interval_s\":60,\"led\":\"on\"}}"));
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                    assertThat(run(concat(new String[] {"command", "status", commandId}, target))).contains("DELIVERED  1 devices"));
-            device.disconnect();
+    @AfterAll
+    void stopPipeline() {
+        if (pipeline != null) {
+            pipeline.close();
         }
     }
 
     @Test
-    void simulateProvisionsDevicesOfEveryFormatAndStatusCountsWhatFlowed() throws Exception {
-        EmbeddedSettings settings = EmbeddedSettings.onFreePorts(dataDir, BatchPolicy.defaults());
-        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start()) {
-            String sent = run("simulate", "--devices", "1", "--count", "25", "--rate", "200", "--bad", "0.2",
-                    "--mqtt", "tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), "--http", "http://127.0.0.1:" + pipeline.bridge().httpPort(),
-                    "--devices-file", settings.devicesFile().toString());
-            assertThat(sent).contains("Provisioned 5 simulated devices");
-            for (String format : SimulatedDevice.FORMATS) {
-                assertThat(sent).contains(format);
-            }
-            String[] status = {"status", "--data-dir", dataDir.toString(),
-                "--bridge-management-port", Integer.toString(pipeline.bridge().managementPort()),
-                "--streams-http-port", Integer.toString(settings.streamsHttpPort()), "--postgres-port", Integer.toString(settings.postgresPort())};
-            assertThat(run(status)).containsPattern("messages accepted\\s+25\\n");
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                    assertThat(run(status)).containsPattern("raw messages read\\s+25\\n"));
-            // A second run reuses the provisioned devices and secrets.
-            assertThat(run("simulate", "--devices", "1", "--count", "5", "--rate", "200",
-                    "--mqtt", "tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), "--http", "http://127.0.0.1:" + pipeline.bridge().httpPort(),
-                    "--devices-file", settings.devicesFile().toString())).contains("Sent");
+    @Order(2)
+    void desiredStateAndCommandsFromTheCliReachAConnectedDeviceAndTheRolloutIsCounted() throws Exception {
+        String[] target = {"--kafka", pipeline.bootstrapServers(), "--registry", pipeline.registryUrl()};
+        new DeviceProvisioning(settings.devicesFile()).put("env-0001", "env-sensor", "s1", 1_000);
+        List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        MqttClient device = connect("env-0001", "s1");
+        for (String filter : List.of("cmd/env-sensor/env-0001/#", "cmd/env-sensor/broadcast/#", "shadow/env-sensor/env-0001/delta")) {
+            device.subscribe(filter, 1, (topic, message) -> received.add(topic + " " + new String(message.getPayload())));
         }
+
+        assertThat(run(concat(new String[] {"shadow", "set", "env-0001", "--type", "env-sensor", "{\"interval_s\":60}"}, target)))
+                .contains("updated");
+        assertThat(run(concat(new String[] {"shadow", "set", "env-0001", "--type", "env-sensor", "{\"led\":\"on\"}"}, target)))
+                .contains("updated");
+        String commandId = run(concat(new String[] {"command", "send", "--all-of-type", "env-sensor", "reboot",
+                "{\"delay_s\":5}", "--expires-in", "PT10M"}, target)).strip();
+
+        List<DeviceShadow> shadows = read(pipeline, Topics.SHADOW, DeviceShadow.class, 2);
+        assertThat(shadows).extracting(DeviceShadow::getVersion).containsExactly(1L, 2L);
+        assertThat(shadows.get(1).getDelta()).isEqualTo("{\"interval_s\":60,\"led\":\"on\"}");
+        Command command = read(pipeline, Topics.COMMANDS, Command.class, 1).get(0);
+        assertThat(command.getCommandId()).isEqualTo(commandId);
+        assertThat(command.getTarget()).isEqualTo(CommandTarget.DEVICE_TYPE);
+        assertThat(Duration.between(command.getCreatedTime(), command.getExpiresTime())).isEqualTo(Duration.ofMinutes(10));
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(received)
+                .contains("cmd/env-sensor/broadcast/reboot {\"delay_s\":5}",
+                        "shadow/env-sensor/env-0001/delta {\"version\":2,\"delta\":{\"interval_s\":60,\"led\":\"on\"}}"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(run(concat(new String[] {"command", "status", commandId}, target))).contains("DELIVERED  1 devices"));
+        device.disconnect();
+    }
+
+    @Test
+    @Order(1)
+    void simulateProvisionsDevicesOfEveryFormatAndStatusCountsWhatFlowed() throws Exception {
+        String sent = run("simulate", "--devices", "1", "--count", "25", "--rate", "200", "--bad", "0.2",
+                "--mqtt", "tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), "--http", "http://127.0.0.1:" + pipeline.bridge().httpPort(),
+                "--devices-file", settings.devicesFile().toString());
+        assertThat(sent).contains("Provisioned 5 simulated devices");
+        for (String format : SimulatedDevice.FORMATS) {
+            assertThat(sent).contains(format);
+        }
+        String[] status = {"status", "--data-dir", dataDir.toString(),
+            "--bridge-management-port", Integer.toString(pipeline.bridge().managementPort()),
+            "--streams-http-port", Integer.toString(settings.streamsHttpPort()), "--postgres-port", Integer.toString(settings.postgresPort())};
+        assertThat(run(status)).containsPattern("messages accepted\\s+25\\n");
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(run(status)).containsPattern("raw messages read\\s+25\\n"));
+        // A second run reuses the provisioned devices and secrets.
+        assertThat(run("simulate", "--devices", "1", "--count", "5", "--rate", "200",
+                "--mqtt", "tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), "--http", "http://127.0.0.1:" + pipeline.bridge().httpPort(),
+                "--devices-file", settings.devicesFile().toString())).contains("Sent");
+    }
+
+    /**
+     * The issue's end-to-end case: env-sensor v4 (a layout no built-in descriptor reads, the
+     * streams-app walkthrough's descriptor and samples) goes live on the running pipeline with
+     * {@code formats add}: a v4 reading before it is dead-lettered {@code unknown-format}, after it
+     * the same reading is stored once in the warehouse and the lake; {@code list} and
+     * {@code history} show the publication.
+     */
+    @Test
+    @Order(3)
+    void aNewFormatVersionGoesLiveOnTheRunningPipelineWithOneCommand() throws Exception {
+        String[] target = {"--kafka", pipeline.bootstrapServers(), "--registry", pipeline.registryUrl()};
+        Path walkthrough = Path.of("..", "streams-app", "src", "test", "resources", "descriptors").toAbsolutePath().normalize();
+        Path descriptor = walkthrough.resolve("env-sensor-v4.yaml");
+        Path samples = walkthrough.resolve("env-sensor/v4");
+        byte[] reading = Files.readAllBytes(samples.resolve("normal.bin"));
+        new DeviceProvisioning(settings.devicesFile()).put("env-v4-0001", "env-sensor", "s4", 1_000);
+        MqttClient device = connect("env-v4-0001", "s4");
+        String topic = "dt/env-sensor/env-v4-0001/v4";
+
+        device.publish(topic, reading, 1, false);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(deadLetterReasons("env-v4-0001"))
+                .as("a v4 reading before its descriptor").containsExactly("unknown-format"));
+
+        assertThat(run("formats", "test", descriptor.toString(), "--samples", samples.toString()))
+                .contains("env-sensor/v4 compiled from").contains("9 samples: 9 as expected, 0 not");
+        assertThat(run(concat(new String[] {"formats", "add", descriptor.toString(), "--samples", samples.toString()}, target)))
+                .contains("Published env-sensor/v4 revision 1");
+        assertThat(run(concat(new String[] {"formats", "list"}, target))).containsPattern("env-sensor/v4\\s+published: revision 1")
+                .containsPattern("env-sensor/v3\\s+built in");
+        assertThat(run(concat(new String[] {"formats", "history", "env-sensor/v4"}, target)))
+                .containsPattern("env-sensor/v4\\s+1\\s+").contains(FormatTopics.sha256(Files.readString(descriptor)));
+
+        // The instances take the descriptor up within moments: until then a resend is dead-lettered
+        // again, after it a resend of a reading already converted is a duplicate the app drops.
+        String jdbc = "jdbc:postgresql://127.0.0.1:" + settings.postgresPort() + "/iot";
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(3)).until(() -> {
+            if (envRows(jdbc, "env-v4-0001").isEmpty()) {
+                device.publish(topic, reading, 1, false);
+                return false;
+            }
+            return true;
+        });
+        assertThat(envRows(jdbc, "env-v4-0001")).as("stored once, converted by the v4 descriptor")
+                .containsExactly("2025-11-23T21:33:20.250Z env-sensor/v4 21.5 41.0");
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(QosFleet.lake(settings.lakeDir()))
+                .filteredOn(row -> row.startsWith("env-v4-0001|")).containsExactly("env-v4-0001|1763933600250"));
+        device.disconnect();
+    }
+
+    private MqttClient connect(String deviceId, String secret) throws Exception {
+        MqttClient device = new MqttClient("tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), deviceId, new MemoryPersistence());
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setUserName(deviceId);
+        options.setPassword(secret.toCharArray());
+        device.connect(options);
+        return device;
+    }
+
+    /** {@code event_time source_format temperature_c humidity_pct} of the device's warehouse rows. */
+    private static List<String> envRows(String jdbc, String deviceId) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (Connection sql = DriverManager.getConnection(jdbc, "iot", "iot");
+             PreparedStatement query = sql.prepareStatement("SELECT event_time, source_format, temperature_c, humidity_pct"
+                     + " FROM iot.env_readings WHERE device_id = ? ORDER BY event_time")) {
+            query.setString(1, deviceId);
+            try (ResultSet result = query.executeQuery()) {
+                while (result.next()) {
+                    rows.add(result.getTimestamp(1).toInstant() + " " + result.getString(2) + " " + result.getDouble(3) + " "
+                            + result.getDouble(4));
+                }
+            }
+        } catch (SQLException e) {
+            return List.of(); // the table appears with the first batch
+        }
+        return rows;
+    }
+
+    /** The dead-letter reasons of {@code deviceId}'s messages so far. */
+    private List<String> deadLetterReasons(String deviceId) {
+        List<String> reasons = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", pipeline.bootstrapServers(),
+                "group.id", "dlq-" + System.nanoTime(), "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.DEAD_LETTER));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    Header reason = record.headers().lastHeader(DeadLetterHeaders.REASON);
+                    if (deviceId.equals(record.key()) && reason != null) {
+                        reasons.add(new String(reason.value(), StandardCharsets.UTF_8));
+                    }
+                }
+            }
+        }
+        return reasons;
     }
 
     private static <T extends SpecificRecord> List<T> read(EmbeddedPipeline pipeline, String topic, Class<T> type, int count) {
