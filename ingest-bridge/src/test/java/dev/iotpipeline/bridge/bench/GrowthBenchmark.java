@@ -126,18 +126,44 @@ public final class GrowthBenchmark {
     }
 
     /** A server process under test: its MQTT port, its pid, and its heap after GC where it has one. */
-    interface Server extends AutoCloseable {
-        String name();
+    abstract static class Server implements AutoCloseable {
+        final Process process;
+        private final int port;
 
-        int port();
+        Server(Process process, int port) {
+            this.process = process;
+            this.port = port;
+        }
 
-        long pid();
+        abstract String name();
+
+        int port() {
+            return port;
+        }
+
+        long pid() {
+            return process.pid();
+        }
 
         /** Heap in use after a full GC, in bytes; -1 for a server without one. */
-        long heapAfterGc() throws Exception;
+        long heapAfterGc() throws Exception {
+            return -1;
+        }
+
+        /** Asks the process to stop (a command, a SIGTERM), waits for it, and kills it if it does not stop in time. */
+        abstract void askToStop();
 
         @Override
-        void close();
+        public void close() {
+            askToStop();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     record Result(long acknowledged, long sent, long closed, double seconds, double perSecond, double p50, double p99, double max,
@@ -248,15 +274,12 @@ public final class GrowthBenchmark {
     }
 
     /** The bridge in a child JVM ({@link BridgeNode}), with limits that let the whole fleet in from few addresses. */
-    static final class BridgeProcess implements Server {
-        private final Process process;
-        private final int port;
+    static final class BridgeProcess extends Server {
         private final PrintStream commands;
         private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
 
         private BridgeProcess(Process process, int port) {
-            this.process = process;
-            this.port = port;
+            super(process, port);
             this.commands = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
             Thread reader = new Thread(() -> {
                 try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -301,36 +324,19 @@ public final class GrowthBenchmark {
         }
 
         @Override
-        public String name() {
+        String name() {
             return "bridge";
         }
 
         @Override
-        public int port() {
-            return port;
-        }
-
-        @Override
-        public long pid() {
-            return process.pid();
-        }
-
-        @Override
-        public long heapAfterGc() throws Exception {
+        long heapAfterGc() throws Exception {
             commands.println("heap");
             return Long.parseLong(answers.poll(60, TimeUnit.SECONDS));
         }
 
         @Override
-        public void close() {
+        void askToStop() {
             commands.println("stop");
-            try {
-                if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 
@@ -353,13 +359,10 @@ public final class GrowthBenchmark {
     }
 
     /** Mosquitto (Debian package {@code mosquitto}) on 127.0.0.1: QoS 1, no persistence, anyone may connect; stopped by its pid. */
-    static final class MosquittoProcess implements Server {
-        private final Process process;
-        private final int port;
+    static final class MosquittoProcess extends Server {
 
         private MosquittoProcess(Process process, int port) {
-            this.process = process;
-            this.port = port;
+            super(process, port);
         }
 
         static MosquittoProcess start(Path dir) throws Exception {
@@ -373,35 +376,13 @@ public final class GrowthBenchmark {
         }
 
         @Override
-        public String name() {
+        String name() {
             return "mosquitto";
         }
 
         @Override
-        public int port() {
-            return port;
-        }
-
-        @Override
-        public long pid() {
-            return process.pid();
-        }
-
-        @Override
-        public long heapAfterGc() {
-            return -1;
-        }
-
-        @Override
-        public void close() {
+        void askToStop() {
             process.destroy(); // SIGTERM to this pid
-            try {
-                if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }
