@@ -19,18 +19,14 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -139,30 +135,12 @@ final class FormatTopics {
     /** Every committed record of {@code topic}, oldest first; none if the topic does not exist. */
     private List<Publication> read(String topic) {
         List<Publication> publications = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrapServers,
-                "isolation.level", "read_committed", "enable.auto.commit", false), new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            var infos = consumer.listTopics(TIMEOUT).get(topic);
-            if (infos == null) {
-                return publications;
-            }
-            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("Could not read " + topic + " to its end within " + TIMEOUT.toSeconds() + " s");
-                }
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    publications.add(new Publication(record.key(),
-                            record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8),
-                            Integer.parseInt(header(record, FormatHeaders.REVISION, "0")), header(record, FormatHeaders.SHA256, null),
-                            header(record, FormatHeaders.PUBLISHED_BY, "unknown"),
-                            Instant.parse(header(record, FormatHeaders.PUBLISHED_AT, Instant.ofEpochMilli(record.timestamp()).toString()))));
-                }
-            }
+        for (ConsumerRecord<byte[], byte[]> record : TopicSnapshot.read(bootstrapServers, topic)) {
+            publications.add(new Publication(new String(record.key(), StandardCharsets.UTF_8),
+                    record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8),
+                    Integer.parseInt(header(record, FormatHeaders.REVISION, "0")), header(record, FormatHeaders.SHA256, null),
+                    header(record, FormatHeaders.PUBLISHED_BY, "unknown"),
+                    Instant.parse(header(record, FormatHeaders.PUBLISHED_AT, Instant.ofEpochMilli(record.timestamp()).toString()))));
         }
         return publications;
     }

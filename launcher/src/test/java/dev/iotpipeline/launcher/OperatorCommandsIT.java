@@ -136,9 +136,10 @@ class OperatorCommandsIT {
     /**
      * The issue's end-to-end case: env-sensor v4 (a layout no built-in descriptor reads, the
      * streams-app walkthrough's descriptor and samples) goes live on the running pipeline with
-     * {@code formats add}: a v4 reading before it is dead-lettered {@code unknown-format}, after it
-     * the same reading is stored once in the warehouse and the lake; {@code list} and
-     * {@code history} show the publication.
+     * {@code formats add}: a v4 reading before it is dead-lettered {@code unknown-format}; once the
+     * descriptor is published, {@code deadletters replay} brings that reading back and it is stored
+     * once in the warehouse and the lake, and a second replay sends nothing; {@code formats list}
+     * and {@code history} show the publication.
      */
     @Test
     @Order(3)
@@ -150,9 +151,9 @@ class OperatorCommandsIT {
         byte[] reading = Files.readAllBytes(samples.resolve("normal.bin"));
         new DeviceProvisioning(settings.devicesFile()).put("env-v4-0001", "env-sensor", "s4", 1_000);
         MqttClient device = connect("env-v4-0001", "s4");
-        String topic = "dt/env-sensor/env-v4-0001/v4";
 
-        device.publish(topic, reading, 1, false);
+        device.publish("dt/env-sensor/env-v4-0001/v4", reading, 1, false);
+        device.disconnect();
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(deadLetterReasons("env-v4-0001"))
                 .as("a v4 reading before its descriptor").containsExactly("unknown-format"));
 
@@ -165,21 +166,26 @@ class OperatorCommandsIT {
         assertThat(run(concat(new String[] {"formats", "history", "env-sensor/v4"}, target)))
                 .containsPattern("env-sensor/v4\\s+1\\s+").contains(FormatTopics.sha256(Files.readString(descriptor)));
 
-        // The instances take the descriptor up within moments: until then a resend is dead-lettered
-        // again, after it a resend of a reading already converted is a duplicate the app drops.
+        // The reading dead-lettered before the descriptor existed is replayed. The instances take the
+        // descriptor up within moments: a replay before that is dead-lettered again (a new letter, replayed
+        // by the next round); after it the reading is stored.
         String jdbc = "jdbc:postgresql://127.0.0.1:" + settings.postgresPort() + "/iot";
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(3)).until(() -> {
+        String[] replay = concat(new String[] {"deadletters", "replay", "--reason", "unknown-format", "--format", "env-sensor/v4"}, target);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(4)).until(() -> {
             if (envRows(jdbc, "env-v4-0001").isEmpty()) {
-                device.publish(topic, reading, 1, false);
+                run(replay);
                 return false;
             }
             return true;
         });
+        assertThat(run(replay)).as("a second replay sends nothing").startsWith("Replayed 0 dead letters;");
+        assertThat(run(concat(new String[] {"deadletters", "list", "--device", "env-v4-0001"}, target)))
+                .contains("env-sensor/v4").contains("unknown-format").contains("yes");
+        Thread.sleep(2 * 2_000 + 2_000); // a batch age and more: a doubled reading would be stored by now
         assertThat(envRows(jdbc, "env-v4-0001")).as("stored once, converted by the v4 descriptor")
                 .containsExactly("2025-11-23T21:33:20.250Z env-sensor/v4 21.5 41.0");
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(QosFleet.lake(settings.lakeDir()))
                 .filteredOn(row -> row.startsWith("env-v4-0001|")).containsExactly("env-v4-0001|1763933600250"));
-        device.disconnect();
     }
 
     private MqttClient connect(String deviceId, String secret) throws Exception {

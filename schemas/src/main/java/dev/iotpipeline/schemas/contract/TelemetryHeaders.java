@@ -27,6 +27,8 @@ public final class TelemetryHeaders {
     public static final String BRIDGE_INSTANCE = "iot.bridge.instance";
     /** MQTT 5 content type or HTTP Content-Type, when given. */
     public static final String CONTENT_TYPE = "iot.content.type";
+    /** On a raw record replayed from the dead-letter topic: which letter, {@code <dead-letter topic>/<partition>@<offset>}. */
+    public static final String REPLAY_OF = "iot.replay.of";
     /** Prefix of MQTT 5 user properties: {@code iot.user.<name>} = value. */
     public static final String USER_PROPERTY_PREFIX = "iot.user.";
 

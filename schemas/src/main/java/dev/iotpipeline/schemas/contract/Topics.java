@@ -30,6 +30,13 @@ public final class Topics {
     public static final String SHADOW = "iot.shadow";
 
     /**
+     * Which dead letters of {@link #DEAD_LETTER} were replayed to their raw topic, compacted, key =
+     * {@code partition@offset} of the letter, value = when (ISO-8601): written in the same
+     * transaction as the replayed record, so a letter is replayed at most once.
+     */
+    public static final String DEAD_LETTER_REPLAYS = "iot.deadletter.replays";
+
+    /**
      * Format descriptors in force (the YAML text, UTF-8), compacted, key = {@code deviceType/version}
      * (e.g. {@code env-sensor/v4}), headers per {@link FormatHeaders}; a tombstone withdraws one.
      */
