@@ -5,6 +5,8 @@ import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.streams.batch.BatchPolicy;
 import dev.iotpipeline.streams.convert.ConverterRegistry;
 import dev.iotpipeline.streams.deadletter.DeadLetterExceptionHandler;
+import dev.iotpipeline.streams.formats.FormatCatalog;
+import dev.iotpipeline.streams.formats.FormatInForce;
 import dev.iotpipeline.streams.metrics.HealthServer;
 import dev.iotpipeline.streams.metrics.StreamsMetrics;
 import dev.iotpipeline.streams.outage.KafkaOutage;
@@ -66,7 +68,8 @@ public final class StreamsApp implements AutoCloseable {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         StreamsMetrics metrics = new StreamsMetrics(meters);
         var registry = new RestSchemaRegistryClient(RegistryClientConfig.fromMap(config.registryConfig()));
-        Topology topology = TelemetryTopology.build(settings, registry, policy, ConverterRegistry.withPlugins(), metrics);
+        FormatCatalog formats = new FormatCatalog(ConverterRegistry.withPlugins());
+        Topology topology = TelemetryTopology.build(settings, registry, policy, formats, metrics);
         Properties properties = config.streamsProperties();
         properties.putAll(DeadLetterExceptionHandler.properties(settings.deadLetterTopic(), metrics));
         KafkaStreams streams = new KafkaStreams(topology, properties);
@@ -85,6 +88,8 @@ public final class StreamsApp implements AutoCloseable {
                         error.getCause() == null ? error.toString() : error.getCause().toString());
                 return StreamThreadExceptionResponse.REPLACE_THREAD;
             }
+            // The global thread (the formats topic) cannot be replaced: Kafka Streams shuts the client down whatever
+            // this answers, which is why FormatTopicProcessor never throws.
             // Every per-record failure is dead-lettered; what is left would fail again on the same record.
             LOG.error("Stream processing failed; stopping this instance so it does not loop or skip data", error);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -95,7 +100,8 @@ public final class StreamsApp implements AutoCloseable {
         HealthServer health = null;
         try {
             if (config.httpPort() >= 0) {
-                health = HealthServer.start(config.httpHost(), config.httpPort(), streams, outage::cause, meters);
+                health = HealthServer.start(config.httpHost(), config.httpPort(), streams, outage::cause, meters,
+                        () -> formats.inForce().stream().map(FormatInForce::describe).toList());
             }
             streams.start();
         } catch (RuntimeException e) {

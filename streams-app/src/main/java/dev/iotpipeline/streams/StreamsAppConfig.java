@@ -47,6 +47,7 @@ public final class StreamsAppConfig extends ServiceConfig {
     public static final String INTERNAL_REPLICATION = "replication.factor";
     public static final String RAW_TOPICS = "topics.raw";
     public static final String DEAD_LETTER_TOPIC = "topics.deadletter";
+    public static final String FORMATS_TOPIC = "topics.formats";
     public static final String CREATE_TOPICS = "topics.create";
     public static final String TOPIC_PARTITIONS = "topics.partitions";
     public static final String TOPIC_REPLICATION = "topics.replication.factor";
@@ -124,18 +125,22 @@ public final class StreamsAppConfig extends ServiceConfig {
                     "Raw topics")
             .define(DEAD_LETTER_TOPIC, Type.STRING, Topics.DEAD_LETTER, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Dead-letter topic.", TOPICS, 2, Width.MEDIUM, "Dead-letter topic")
+            .define(FORMATS_TOPIC, Type.STRING, Topics.FORMATS, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Compacted topic of published format descriptors (key deviceType/version, value the YAML text; "
+                            + "./pipeline formats add writes it). Every instance follows it while running.", TOPICS, 3,
+                    Width.MEDIUM, "Formats topic")
             .define(CREATE_TOPICS, Type.BOOLEAN, true, Importance.MEDIUM,
-                    "Create missing topics at start (raw, canonical, batch, dead-letter); false only verifies they exist.",
-                    TOPICS, 3, Width.SHORT, "Create topics")
+                    "Create missing topics at start (raw, canonical, batch, dead-letter, formats); false only verifies "
+                            + "they exist.", TOPICS, 4, Width.SHORT, "Create topics")
             .define(TOPIC_PARTITIONS, Type.INT, 6, BROKER_DEFAULT_OR_POSITIVE, Importance.MEDIUM,
                     "Partitions of topics the app creates (-1: the broker default). Raw and canonical partitions bound "
-                            + "the app's parallelism.", TOPICS, 4, Width.SHORT, "Partitions")
+                            + "the app's parallelism. The formats topic always has 1.", TOPICS, 5, Width.SHORT, "Partitions")
             .define(TOPIC_REPLICATION, Type.INT, -1, BROKER_DEFAULT_OR_POSITIVE, Importance.MEDIUM,
-                    "Replication factor of topics the app creates; -1 uses the broker default.", TOPICS, 5, Width.SHORT,
+                    "Replication factor of topics the app creates; -1 uses the broker default.", TOPICS, 6, Width.SHORT,
                     "Replication")
             .define(BATCH_MAX_MESSAGE_BYTES, Type.INT, 8_388_608, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "max.message.bytes of the batch topics the app creates, and the producer's max.request.size.", TOPICS,
-                    6, Width.SHORT, "Batch topic message bytes")
+                    7, Width.SHORT, "Batch topic message bytes")
             .define(DEDUP_WINDOW_MS, Type.LONG, 86_400_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                     "How long a (device_id, message_id) is remembered to drop redelivered readings (default 24 h).",
                     PROCESSING, 1, Width.SHORT, "Duplicate window (ms)")
@@ -251,7 +256,8 @@ public final class StreamsAppConfig extends ServiceConfig {
 
     public TopologySettings topologySettings() {
         List<String> raw = getList(RAW_TOPICS).stream().map(String::strip).toList();
-        return new TopologySettings(raw, getString(DEAD_LETTER_TOPIC), dedupWindow(), Instant.parse(getString(EVENT_TIME_FLOOR)));
+        return new TopologySettings(raw, getString(DEAD_LETTER_TOPIC), getString(FORMATS_TOPIC), dedupWindow(),
+                Instant.parse(getString(EVENT_TIME_FLOOR)));
     }
 
     /** Settings for the schema registry client: every {@code schema.registry.*} key plus the basic auth. */

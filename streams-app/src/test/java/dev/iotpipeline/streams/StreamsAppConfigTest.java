@@ -48,6 +48,9 @@ class StreamsAppConfigTest {
         assertThat(StreamsAppConfig.of(Map.of("bootstrap.servers", "k:9092", "schema.registry.url", "http://r",
                 "event.time.floor", "2020-01-01T00:00:00Z")).topologySettings().eventTimeFloor())
                 .isEqualTo(Instant.parse("2020-01-01T00:00:00Z"));
+        assertThat(config.topologySettings().formatsTopic()).isEqualTo("iot.formats");
+        assertThat(StreamsAppConfig.load(null, Map.of("IOT_STREAMS_TOPICS_FORMATS", "site-a.formats"), REQUIRED)
+                .topologySettings().formatsTopic()).isEqualTo("site-a.formats");
     }
 
     @Test

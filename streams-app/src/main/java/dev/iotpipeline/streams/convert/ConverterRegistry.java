@@ -41,6 +41,11 @@ public final class ConverterRegistry {
         return Optional.ofNullable(converters.get(deviceType + "/" + version));
     }
 
+    /** Every converter, sorted by {@code deviceType/version}. */
+    public List<FormatConverter> converters() {
+        return List.copyOf(converters.values());
+    }
+
     /** Every known {@code deviceType/version}, sorted. */
     public List<String> formats() {
         return List.copyOf(converters.keySet());

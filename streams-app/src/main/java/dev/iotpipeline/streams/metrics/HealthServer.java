@@ -9,6 +9,8 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
@@ -16,7 +18,8 @@ import org.apache.kafka.streams.KafkaStreams;
 /**
  * {@code /health/live} (200 unless the instance failed or stopped), {@code /health/ready} (200
  * while running or rebalancing and not paused by an outage; the JSON body names the cause) and
- * {@code /metrics} (Prometheus text format).
+ * {@code /metrics} (Prometheus text format), and {@code /formats} (JSON: the format versions
+ * converted now, each with its origin and revision).
  */
 public final class HealthServer implements AutoCloseable {
 
@@ -34,6 +37,15 @@ public final class HealthServer implements AutoCloseable {
      */
     public static HealthServer start(String host, int port, KafkaStreams streams, Supplier<Optional<String>> notReadyCause,
                                      PrometheusMeterRegistry meters) {
+        return start(host, port, streams, notReadyCause, meters, List::of);
+    }
+
+    /**
+     * @param formats the formats in force, one map per format ({@code format}, {@code origin},
+     *     {@code revision}, ...), served as a JSON array on {@code /formats}
+     */
+    public static HealthServer start(String host, int port, KafkaStreams streams, Supplier<Optional<String>> notReadyCause,
+                                     PrometheusMeterRegistry meters, Supplier<List<Map<String, Object>>> formats) {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 0);
@@ -57,6 +69,8 @@ public final class HealthServer implements AutoCloseable {
                     : JSON.createObjectNode().put("state", state.name()).put("ready", state.isRunningOrRebalancing()).toString();
             respond(exchange, state.isRunningOrRebalancing() && cause.isEmpty() ? 200 : 503, body, "application/json");
         });
+        server.createContext("/formats", exchange -> respond(exchange, 200, JSON.writeValueAsString(formats.get()),
+                "application/json"));
         server.createContext("/metrics", exchange -> respond(exchange, 200, meters.scrape(),
                 "text/plain; version=0.0.4; charset=utf-8"));
         server.start();

@@ -3,6 +3,8 @@ package dev.iotpipeline.streams.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -18,8 +20,17 @@ public final class StreamsMetrics {
     private final Map<String, Counter> canonicalRecords = new ConcurrentHashMap<>();
     private final Map<String, Counter> duplicates = new ConcurrentHashMap<>();
 
+    private final MultiGauge formatsInForce;
+    private final Counter formatsRejected;
+
     public StreamsMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.formatsInForce = MultiGauge.builder("iot.streams.formats.in.force")
+                .description("1 per format converted now, tagged with the revision in force (built-in or published)")
+                .register(registry);
+        this.formatsRejected = Counter.builder("iot.streams.formats.rejected")
+                .description("Formats topic records refused (descriptor does not compile or names another format)")
+                .register(registry);
     }
 
     public MeterRegistry registry() {
@@ -47,6 +58,18 @@ public final class StreamsMetrics {
         duplicates.computeIfAbsent(family, name -> Counter.builder("iot.streams.duplicates")
                 .description("Readings dropped as already seen within the window").tag("family", name).register(registry))
                 .increment();
+    }
+
+    /** The formats in force now, each with its revision; formats no longer listed disappear. */
+    public void formatsInForce(Map<String, String> revisionByFormat) {
+        formatsInForce.register(revisionByFormat.entrySet().stream()
+                .map(format -> MultiGauge.Row.of(Tags.of("format", format.getKey(), "revision", format.getValue()), 1))
+                .toList(), true);
+    }
+
+    /** A formats topic record that could not be put in force. */
+    public void formatRejected() {
+        formatsRejected.increment();
     }
 
     public void batch(String family, String closeReason, int records, long bytes, long ageMillis) {

@@ -1,13 +1,13 @@
 package dev.iotpipeline.streams.topology;
 
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;
-import dev.iotpipeline.streams.convert.ConverterRegistry;
 import dev.iotpipeline.streams.convert.FormatConverter;
 import dev.iotpipeline.streams.convert.InvalidPayloadException;
 import dev.iotpipeline.streams.convert.RawReading;
 import dev.iotpipeline.streams.convert.Reasons;
 import dev.iotpipeline.streams.convert.TextFields;
 import dev.iotpipeline.streams.deadletter.DeadLetters;
+import dev.iotpipeline.streams.formats.FormatCatalog;
 import dev.iotpipeline.streams.metrics.StreamsMetrics;
 import java.time.Instant;
 import java.util.Optional;
@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Raw device message to canonical record: picks the converter by the device type and format
  * version headers and forwards the canonical record (key = device id) to {@link #CANONICAL}, or
- * the original record with dead-letter headers to {@link #DEAD_LETTER}.
+ * the original record with dead-letter headers to {@link #DEAD_LETTER}. The converter is the one in
+ * force in the {@link FormatCatalog} when the record is processed (a published descriptor may
+ * replace it between two records).
  */
 final class ConversionProcessor implements Processor<byte[], byte[], Object, Object> {
 
@@ -31,12 +33,12 @@ final class ConversionProcessor implements Processor<byte[], byte[], Object, Obj
 
     private static final Logger LOG = LoggerFactory.getLogger(ConversionProcessor.class);
 
-    private final ConverterRegistry converters;
+    private final FormatCatalog converters;
     private final StreamsMetrics metrics;
     private final Instant eventTimeFloor;
     private ProcessorContext<Object, Object> context;
 
-    ConversionProcessor(ConverterRegistry converters, StreamsMetrics metrics, Instant eventTimeFloor) {
+    ConversionProcessor(FormatCatalog converters, StreamsMetrics metrics, Instant eventTimeFloor) {
         this.converters = converters;
         this.metrics = metrics;
         this.eventTimeFloor = eventTimeFloor;
@@ -60,7 +62,7 @@ final class ConversionProcessor implements Processor<byte[], byte[], Object, Obj
             String deviceType = required(headers, TelemetryHeaders.DEVICE_TYPE);
             String version = required(headers, TelemetryHeaders.FORMAT_VERSION);
             sourceFormat = deviceType + "/" + version;
-            Optional<FormatConverter> converter = converters.find(deviceType, version);
+            Optional<FormatConverter> converter = converters.find(sourceFormat);
             // Only known formats become metric tags, so hostile headers cannot grow the metrics without bound.
             metrics.rawRecord(converter.isPresent() ? sourceFormat : Reasons.UNKNOWN_FORMAT);
             if (converter.isEmpty()) {

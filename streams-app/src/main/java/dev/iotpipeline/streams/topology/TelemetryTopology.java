@@ -14,6 +14,8 @@ import dev.iotpipeline.streams.batch.MicroBatchProcessor;
 import dev.iotpipeline.streams.batch.OpenBatch;
 import dev.iotpipeline.streams.convert.ConverterRegistry;
 import dev.iotpipeline.streams.dedup.DeduplicationProcessor;
+import dev.iotpipeline.streams.formats.FormatCatalog;
+import dev.iotpipeline.streams.formats.FormatTopicProcessor;
 import dev.iotpipeline.streams.metrics.StreamsMetrics;
 import dev.iotpipeline.streams.shadow.ShadowProcessor;
 import java.util.Optional;
@@ -40,6 +42,10 @@ import org.apache.kafka.streams.state.Stores;
  * Device shadows: {@code iot.shadow.reported} and {@code iot.shadow.desired} updates become
  * versioned {@code iot.shadow} records with their delta ({@link ShadowProcessor}).
  *
+ * <p>Formats: the formats topic feeds a global store whose processor keeps the {@link FormatCatalog}
+ * the conversion looks converters up in ({@link FormatTopicProcessor}); every instance reads the
+ * whole topic, and has restored it before its tasks process.
+ *
  * <p>Batching reads the canonical topic rather than batching in the first sub-topology, so each batch
  * covers one canonical partition's contiguous offset range, whichever raw topics fed it.
  */
@@ -49,13 +55,27 @@ public final class TelemetryTopology {
     static final String CONVERT = "convert";
     static final String SHADOW_SOURCE = "shadow-source";
     static final String SHADOW = "shadow";
+    static final String FORMATS_SOURCE = "formats-source";
+    static final String FORMATS = "formats";
 
     private TelemetryTopology() {
     }
 
+    /** With the built-in converters {@code converters} and whatever the formats topic publishes on top. */
     public static Topology build(TopologySettings settings, SchemaRegistryClient registry, BatchPolicy policy,
                                  ConverterRegistry converters, StreamsMetrics metrics) {
+        return build(settings, registry, policy, new FormatCatalog(converters), metrics);
+    }
+
+    /** With the converters of {@code converters}, which the formats topic keeps up to date. */
+    public static Topology build(TopologySettings settings, SchemaRegistryClient registry, BatchPolicy policy,
+                                 FormatCatalog converters, StreamsMetrics metrics) {
         Topology topology = new Topology();
+        // Logging disabled: a global store's changelog is its source topic.
+        topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(FormatTopicProcessor.STORE),
+                        Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
+                FORMATS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), settings.formatsTopic(), FORMATS,
+                () -> new FormatTopicProcessor(converters, metrics));
         topology.addSource(RAW_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 settings.rawTopics().toArray(String[]::new));
         topology.addProcessor(CONVERT, () -> new ConversionProcessor(converters, metrics, settings.eventTimeFloor()), RAW_SOURCE);

@@ -53,6 +53,7 @@ public final class TopicInitializer {
         }
         topics.addAll(List.of(Topics.SHADOW_REPORTED, Topics.SHADOW_DESIRED, Topics.SHADOW, Topics.COMMANDS,
                 Topics.COMMAND_STATUS));
+        topics.add(settings.formatsTopic());
         return topics;
     }
 
@@ -68,7 +69,7 @@ public final class TopicInitializer {
                 if (!create) {
                     throw new IllegalStateException("Missing topics " + missing + " (topics.create=false)");
                 }
-                create(missing);
+                create(missing, settings.formatsTopic());
             }
             return batchTopicLimit();
         } catch (ExecutionException e) {
@@ -76,8 +77,13 @@ public final class TopicInitializer {
         }
     }
 
-    private void create(Collection<String> topics) throws InterruptedException, ExecutionException {
+    private void create(Collection<String> topics, String formatsTopic) throws InterruptedException, ExecutionException {
         List<NewTopic> newTopics = topics.stream().map(name -> {
+            if (name.equals(formatsTopic)) {
+                // As the launcher's 'formats add' creates it: one partition keeps every descriptor change in one order.
+                return new NewTopic(name, Optional.of(1), replication)
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            }
             NewTopic topic = new NewTopic(name, partitions, replication);
             if (isBatchTopic(name)) {
                 topic.configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(batchMaxMessageBytes)));

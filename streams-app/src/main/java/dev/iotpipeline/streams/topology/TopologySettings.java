@@ -12,13 +12,19 @@ import java.util.List;
  *
  * @param rawTopics raw topics the bridge writes
  * @param deadLetterTopic where records that cannot be converted or batched go
+ * @param formatsTopic the compacted topic of published format descriptors ({@link Topics#FORMATS})
  * @param dedupWindow how long a (device id, message id) is remembered
  * @param eventTimeFloor readings with an earlier event time are refused
  */
-public record TopologySettings(List<String> rawTopics, String deadLetterTopic, Duration dedupWindow,
+public record TopologySettings(List<String> rawTopics, String deadLetterTopic, String formatsTopic, Duration dedupWindow,
                                Instant eventTimeFloor) {
 
-    /** With the default clock floor. */
+    /** With the default formats topic. */
+    public TopologySettings(List<String> rawTopics, String deadLetterTopic, Duration dedupWindow, Instant eventTimeFloor) {
+        this(rawTopics, deadLetterTopic, Topics.FORMATS, dedupWindow, eventTimeFloor);
+    }
+
+    /** With the default formats topic and clock floor. */
     public TopologySettings(List<String> rawTopics, String deadLetterTopic, Duration dedupWindow) {
         this(rawTopics, deadLetterTopic, dedupWindow, PhysicalLimits.DEFAULT_EVENT_TIME_FLOOR);
     }
