@@ -13,12 +13,12 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.TimestampedKeyValueStoreWithHeaders;
+import org.apache.kafka.streams.state.ValueTimestampHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Kafka Streams restores a global store from its topic before any task processes, but without
  * calling this processor; so {@link #init} compiles what the restored store holds, and an instance
- * that starts converts with every published descriptor from its first reading.
+ * that starts converts with every published descriptor from its first reading. The store keeps the
+ * records' headers (Kafka 4.3's stores with headers restore them too), so the revision in force is
+ * known after a restart as well.
  *
  * <p>Never throws: a failure on the global thread cannot be handled per record (the thread cannot
  * be replaced, so the whole instance would stop). A record that does not compile, or whose key is
@@ -41,14 +43,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class FormatTopicProcessor implements Processor<String, byte[], Void, Void> {
 
-    /** The global store mirroring the formats topic: key {@code deviceType/version}, value the YAML bytes. */
+    /**
+     * The global store mirroring the formats topic: key {@code deviceType/version}, value the YAML
+     * bytes with the record's headers (a store with headers, so the revision survives a restore).
+     */
     public static final String STORE = "formats-store";
 
     private static final Logger LOG = LoggerFactory.getLogger(FormatTopicProcessor.class);
 
     private final FormatCatalog catalog;
     private final StreamsMetrics metrics;
-    private KeyValueStore<String, byte[]> store;
+    private TimestampedKeyValueStoreWithHeaders<String, byte[]> store;
 
     public FormatTopicProcessor(FormatCatalog catalog, StreamsMetrics metrics) {
         this.catalog = catalog;
@@ -59,10 +64,12 @@ public final class FormatTopicProcessor implements Processor<String, byte[], Voi
     public void init(ProcessorContext<Void, Void> context) {
         store = context.getStateStore(STORE);
         List<FormatInForce> published = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> all = store.all()) {
+        try (KeyValueIterator<String, ValueTimestampHeaders<byte[]>> all = store.all()) {
             while (all.hasNext()) {
                 var entry = all.next();
-                compile(entry.key, entry.value, new RecordHeaders(), "restored").ifPresent(published::add);
+                if (entry.value != null && entry.value.value() != null) {
+                    compile(entry.key, entry.value.value(), entry.value.headers(), "restored").ifPresent(published::add);
+                }
             }
         }
         catalog.resetTo(published);
@@ -84,7 +91,7 @@ public final class FormatTopicProcessor implements Processor<String, byte[], Voi
                 LOG.info("Format {} withdrawn; now in force: {}", format, catalog.inForce(format)
                         .map(FormatTopicProcessor::describe).orElse("nothing (its readings are unknown-format)"));
             } else {
-                store.put(format, record.value());
+                store.put(format, ValueTimestampHeaders.make(record.value(), record.timestamp(), record.headers()));
                 Optional<FormatInForce> compiled = compile(format, record.value(), record.headers(), "published");
                 if (compiled.isEmpty()) {
                     return;
@@ -134,7 +141,7 @@ public final class FormatTopicProcessor implements Processor<String, byte[], Voi
     }
 
     private static Optional<String> header(Headers headers, String key) {
-        Header header = headers.lastHeader(key);
+        Header header = headers == null ? null : headers.lastHeader(key);
         return header == null || header.value() == null ? Optional.empty()
                 : Optional.of(new String(header.value(), StandardCharsets.UTF_8));
     }

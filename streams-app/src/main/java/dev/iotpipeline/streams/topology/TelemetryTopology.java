@@ -72,7 +72,8 @@ public final class TelemetryTopology {
                                  FormatCatalog converters, StreamsMetrics metrics) {
         Topology topology = new Topology();
         // Logging disabled: a global store's changelog is its source topic.
-        topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(FormatTopicProcessor.STORE),
+        topology.addGlobalStore(Stores.timestampedKeyValueStoreWithHeadersBuilder(
+                        Stores.persistentTimestampedKeyValueStoreWithHeaders(FormatTopicProcessor.STORE),
                         Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
                 FORMATS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), settings.formatsTopic(), FORMATS,
                 () -> new FormatTopicProcessor(converters, metrics));
