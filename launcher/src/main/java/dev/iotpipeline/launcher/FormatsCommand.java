@@ -21,17 +21,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code ./pipeline formats test|add|list|show|history}: device format versions as descriptors,
+ * {@code ./pipeline formats test|add|list|show|history|withdraw}: device format versions as descriptors,
  * checked against samples, then published to a running pipeline, whose streams app instances
  * take them up without a restart.
  */
 @Command(name = "formats", mixinStandardHelpOptions = true,
         description = "Device format versions as descriptors: test against samples, publish to a running pipeline, list, show, audit.",
         subcommands = {FormatsCommand.Test.class, FormatsCommand.Add.class, FormatsCommand.ListFormats.class, FormatsCommand.Show.class,
-                FormatsCommand.History.class},
+                FormatsCommand.History.class, FormatsCommand.Withdraw.class},
         footer = {"", "Examples:", "  ./pipeline formats test env-sensor-v4.yaml --samples samples/env-sensor/v4",
                 "  ./pipeline formats add env-sensor-v4.yaml --samples samples/env-sensor/v4", "  ./pipeline formats list",
-                "  ./pipeline formats show env-sensor/v4", "  ./pipeline formats history env-sensor/v4"})
+                "  ./pipeline formats show env-sensor/v4", "  ./pipeline formats history env-sensor/v4",
+                "  ./pipeline formats withdraw env-sensor/v4"})
 final class FormatsCommand {
 
     /** Where the samples are and the context a sample without an expected file gets. */
@@ -167,6 +168,31 @@ final class FormatsCommand {
                             publication.publishedBy(), publication.withdrawn() ? "(withdrawn)" : publication.sha256());
                 }
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "withdraw", mixinStandardHelpOptions = true,
+            description = "Withdraws a published descriptor (a tombstone, recorded in the history as the next revision): the format"
+                    + " falls back to its built-in descriptor, or, with none, its readings become unknown-format dead letters.")
+    static final class Withdraw implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "FORMAT", description = "deviceType/version, e.g. env-sensor/v4.")
+        String format;
+
+        @Mixin
+        KafkaOptions kafka;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            FormatTopics topics = new FormatTopics(kafka.bootstrapServers);
+            if (!topics.current().containsKey(format)) {
+                System.err.println("No published descriptor for " + format + " (built-in descriptors cannot be withdrawn)."
+                        + " See './pipeline formats list'.");
+                return 1;
+            }
+            FormatTopics.Publication withdrawn = topics.publish(format, null);
+            System.out.printf("Withdrew %s (revision %d).%n", format, withdrawn.revision());
             return 0;
         }
     }

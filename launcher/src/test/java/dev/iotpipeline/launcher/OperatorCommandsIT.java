@@ -182,6 +182,9 @@ class OperatorCommandsIT {
         assertThat(run(concat(new String[] {"deadletters", "list", "--device", "env-v4-0001"}, target)))
                 .contains("env-sensor/v4").contains("unknown-format").contains("yes");
         Thread.sleep(2 * 2_000 + 2_000); // a batch age and more: a doubled reading would be stored by now
+        assertThat(run(concat(new String[] {"formats", "withdraw", "env-sensor/v4"}, target))).contains("Withdrew env-sensor/v4 (revision 2)");
+        assertThat(run(concat(new String[] {"formats", "list"}, target))).doesNotContain("env-sensor/v4");
+        assertThat(run(concat(new String[] {"formats", "history", "env-sensor/v4"}, target))).contains("(withdrawn)");
         assertThat(envRows(jdbc, "env-v4-0001")).as("stored once, converted by the v4 descriptor")
                 .containsExactly("2025-11-23T21:33:20.250Z env-sensor/v4 21.5 41.0");
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(QosFleet.lake(settings.lakeDir()))
