@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -284,6 +285,9 @@ public final class StreamsAppConfig extends ServiceConfig {
         props.put(StreamsConfig.producerPrefix("max.request.size"), Long.toString(batchMaxMessageBytes()));
         props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        // The formats topic is written in transactions: an aborted publication must never be put in force,
+        // whatever the processing guarantee (exactly_once_v2 implies this; at_least_once would not).
+        props.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
         // A task's input topics need no timestamp alignment (env and gps readings are independent; a shadow merges
         // its reported and desired states each in its own order), so a task never waits for an empty partition.
         // Waiting also costs: Kafka 4.3 formats a log message per record for each empty partition of the task.

@@ -34,6 +34,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -75,7 +77,12 @@ class PublishedFormatIT {
              KafkaConsumer<byte[], byte[]> canonical = consumer("canonical", MeasurementFamily.ENV_READING.canonicalTopic())) {
             try (StreamsApp app = StreamsApp.start(StreamsAppConfig.of(settings))) {
                 app.awaitRunning(WAIT);
-                assertThat(KAFKA.admin().listTopics().names().get()).contains(Topics.FORMATS);
+                // Created as './pipeline formats add' would create it: compacted, one partition (one order of changes).
+                assertThat(KAFKA.admin().describeTopics(List.of(Topics.FORMATS)).allTopicNames().get().get(Topics.FORMATS)
+                        .partitions()).hasSize(1);
+                ConfigResource formatsTopic = new ConfigResource(ConfigResource.Type.TOPIC, Topics.FORMATS);
+                assertThat(KAFKA.admin().describeConfigs(List.of(formatsTopic)).all().get().get(formatsTopic)
+                        .get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
                 raw.send(reading("normal.bin")).get();
                 assertThat(reason(next(deadLetters))).isEqualTo("unknown-format");
 

@@ -88,6 +88,15 @@ class StreamsAppConfigTest {
     }
 
     @Test
+    void theFormatsTopicIsReadCommittedWhateverTheProcessingGuarantee() {
+        Map<String, String> atLeastOnce = new HashMap<>(REQUIRED);
+        atLeastOnce.put("processing.guarantee", "at_least_once");
+
+        assertThat(StreamsAppConfig.of(atLeastOnce).streamsProperties())
+                .containsEntry("global.consumer.isolation.level", "read_committed");
+    }
+
+    @Test
     void configMdDocumentsEveryKeyWithItsDefault() throws Exception {
         String docs = Files.readString(Path.of("CONFIG.md"));
         for (var key : StreamsAppConfig.COMPONENT.definition().configKeys().values()) {
