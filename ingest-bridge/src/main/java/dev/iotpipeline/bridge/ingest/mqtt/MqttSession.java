@@ -63,6 +63,7 @@ final class MqttSession implements DeviceLink {
     /** The last topic published to and its route (this connection's event loop only). */
     private String lastTopic;
     private Optional<Route> lastRoute;
+    private long lastGeneration;
 
     MqttSession(MqttEndpoint endpoint, Device device, boolean v5, Context context, TopicRouter router, RawPublisher publisher,
                 BridgeMetrics metrics, MqttLimits limits, WarnOnce warnOnce, Deliveries deliveries, ShadowReports reports) {
@@ -189,11 +190,13 @@ final class MqttSession implements DeviceLink {
                 }));
     }
 
-    /** The route of {@code topic}: a device publishes to the same topic again and again, and the rules never change. */
+    /** The route of {@code topic}: a device publishes to the same topic again and again, and the rules seldom change. */
     private Optional<Route> route(String topic) {
-        if (!topic.equals(lastTopic)) {
+        long generation = router.generation();
+        if (!topic.equals(lastTopic) || generation != lastGeneration) {
             lastRoute = router.route(topic);
             lastTopic = topic;
+            lastGeneration = generation;
         }
         return lastRoute;
     }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +34,33 @@ class TopicRouterTest {
         "other/env-0001/data", "dt/env-sensor//v2"})
     void topicsOutsideTheRulesDoNotRoute(String topic) {
         assertThat(defaults.route(topic)).isEmpty();
+    }
+
+    /** A rule added to the file takes effect without a restart; a broken file leaves the last good rules. */
+    @Test
+    void aRulesFileIsFollowedAsItChangesAndABrokenVersionKeepsTheLastGoodRules(@TempDir Path dir) throws Exception {
+        String v1Rule = "{\"pattern\": \"sensors/{deviceId}/data\", \"deviceType\": \"env-sensor\", \"version\": \"v1\","
+                + " \"kafkaTopic\": \"iot.raw.env-sensor\"}";
+        String v4Rule = "{\"pattern\": \"legacy4/{deviceId}\", \"deviceType\": \"env-sensor\", \"version\": \"v4\","
+                + " \"kafkaTopic\": \"iot.raw.env-sensor\"}";
+        Path file = dir.resolve("rules.json");
+        Files.writeString(file, "{\"rules\": [" + v1Rule + "]}");
+        TopicRouter router = TopicRouter.load(file);
+        long generation = router.generation();
+        assertThat(router.route("legacy4/env-0001")).isEmpty();
+
+        Files.writeString(file, "{\"rules\": [" + v1Rule + ", " + v4Rule + "]}");
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(2)));
+        Thread.sleep(1_100); // the file is looked at once a second at most
+        assertThat(router.route("legacy4/env-0001")).contains(new Route("env-0001", "env-sensor", "v4", "iot.raw.env-sensor"));
+        assertThat(router.generation()).isEqualTo(generation + 1);
+
+        Files.writeString(file, "{\"rules\": [" + v1Rule + ",");
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(4)));
+        Thread.sleep(1_100);
+        assertThat(router.route("legacy4/env-0001")).as("the last good rules stay").isPresent();
+        assertThat(router.route("sensors/env-0001/data")).isPresent();
+        assertThat(router.generation()).isEqualTo(generation + 1);
     }
 
     @Test
