@@ -134,8 +134,11 @@ class BridgeTemplateTest {
             assertThat(route.deviceId()).isEqualTo("dev-7");
             assertThat(route.kafkaTopic()).isEqualTo("iot.raw.gps-tracker");
         });
-        // Rules are read at start: a change must roll the pods.
-        assertThat(chart.deployment("bridge").getSpec().getTemplate().getMetadata().getAnnotations()).containsKey("checksum/config");
+        // The bridge follows its rules file: a change reaches the pods through the directory mount (no subPath, which
+        // kubelet never updates), and no checksum annotation rolls them for it.
+        assertThat(RenderedChart.onlyContainer(pod).getVolumeMounts()).filteredOn(mount -> mount.getName().equals(volume.getName()))
+                .singleElement().satisfies(mount -> assertThat(mount.getSubPath()).isNull());
+        assertThat(chart.deployment("bridge").getSpec().getTemplate().getMetadata().getAnnotations()).doesNotContainKey("checksum/config");
     }
 
     @Test
