@@ -11,12 +11,8 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
 import net.jqwik.api.statistics.Statistics;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -26,14 +22,13 @@ import org.apache.avro.specific.SpecificRecord;
  * other exception, and never unbounded work (measured as bytes allocated by the converting thread,
  * which is what an exponent of a billion or a billion-character message costs).
  */
-class ConverterFuzzTest {
+class ConverterFuzzTest extends PerFormatProperties {
 
     private static final int TRIES = 400;
     /** Far above what a 64 KiB payload needs (about 1 MiB), far below what the unbounded cases took (the heap). */
     private static final long MAX_ALLOCATED_BYTES = 16L * 1024 * 1024;
     private static final Pattern DOCUMENTED_REASON = Pattern.compile("malformed-json|malformed-text|bad-length|bad-magic"
             + "|bad-crc|device-id-mismatch|missing-field:[A-Za-z.]+|invalid-field:[A-Za-z.]+|out-of-range:[a-z_]+");
-    private static final Instant RECEIVED = Instant.parse("2025-11-23T21:33:21Z");
     private static final ConverterRegistry CONVERTERS = new ConverterRegistry(ConverterRegistry.builtIn());
     private static final Set<String> WARM = ConcurrentHashMap.newKeySet();
     private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -73,43 +68,9 @@ class ConverterFuzzTest {
         Statistics.label("outcome").coverage(coverage -> coverage.check("converted").percentage(p -> p >= 2));
     }
 
-    @Provide
-    Arbitrary<byte[]> envV1() {
-        return HostilePayloads.any("env-sensor/v1");
-    }
-
-    @Provide
-    Arbitrary<byte[]> envV2() {
-        return HostilePayloads.any("env-sensor/v2");
-    }
-
-    @Provide
-    Arbitrary<byte[]> envV3() {
-        return HostilePayloads.any("env-sensor/v3");
-    }
-
-    @Provide
-    Arbitrary<byte[]> gpsV1() {
-        return HostilePayloads.any("gps-tracker/v1");
-    }
-
-    @Provide
-    Arbitrary<byte[]> gpsV2() {
-        return HostilePayloads.any("gps-tracker/v2");
-    }
-
-    /** Mostly the golden arrival time (so valid readings occur), sometimes any epoch millisecond the header may carry. */
-    @Provide
-    Arbitrary<Instant> receiveTimes() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(8, Arbitraries.just(RECEIVED)),
-                Tuple.of(1, Arbitraries.of(Long.MAX_VALUE, Long.MIN_VALUE, 0L).map(Instant::ofEpochMilli)),
-                Tuple.of(1, Arbitraries.longs().map(Instant::ofEpochMilli)));
-    }
-
     private static void convertsOrRefuses(String format, byte[] payload, Instant received) {
         FormatConverter converter = CONVERTERS.find(format.split("/")[0], format.split("/")[1]).orElseThrow();
-        String device = format.startsWith("env") ? HostilePayloads.ENV_DEVICE : HostilePayloads.GPS_DEVICE;
+        String device = deviceOf(format);
         warmUp(format, converter, device);
         long before = THREADS.getCurrentThreadAllocatedBytes();
         SpecificRecord record = null;
