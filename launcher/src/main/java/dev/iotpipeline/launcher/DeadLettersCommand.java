@@ -29,16 +29,18 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * {@code ./pipeline deadletters list|replay}: the streams app's dead letters, and sending those
+ * {@code ./pipeline deadletters list|show|replay}: the streams app's dead letters, and sending those
  * whose cause has been fixed (a format descriptor published, a device provisioned late) back to
  * their raw topic, each at most once.
  */
 @Command(name = "deadletters", mixinStandardHelpOptions = true,
         description = "The streams app's dead letters: list them, replay those whose cause is fixed.",
-        subcommands = {DeadLettersCommand.ListLetters.class, DeadLettersCommand.Replay.class},
-        footer = {"", "Examples:", "  ./pipeline deadletters list --reason unknown-format",
+        subcommands = {DeadLettersCommand.ListLetters.class, DeadLettersCommand.Show.class, DeadLettersCommand.Replay.class},
+        footer = {"", "Examples:", "  ./pipeline deadletters list --reason unknown-format --since 2026-12-02T10:00:00Z",
+                "  ./pipeline deadletters show 0@42",
                 "  ./pipeline deadletters replay --reason unknown-format --format env-sensor/v4"})
 final class DeadLettersCommand {
 
@@ -58,11 +60,15 @@ final class DeadLettersCommand {
         @Option(names = "--format", description = "Only this deviceType/version, e.g. env-sensor/v4.")
         String format;
 
+        @Option(names = "--since", description = "Only letters dead-lettered at or after this ISO-8601 instant, e.g. 2026-12-02T10:00:00Z.")
+        Instant since;
+
         boolean matches(ConsumerRecord<byte[], byte[]> letter) {
             return (reason == null || reason.equals(text(letter, DeadLetterHeaders.REASON)))
                     && (deviceId == null || deviceId.equals(text(letter, TelemetryHeaders.DEVICE_ID)))
                     && (format == null || format.equals(text(letter, TelemetryHeaders.DEVICE_TYPE) + "/"
-                            + text(letter, TelemetryHeaders.FORMAT_VERSION)));
+                            + text(letter, TelemetryHeaders.FORMAT_VERSION)))
+                    && (since == null || !deadLetteredAt(letter).isBefore(since));
         }
     }
 
@@ -83,15 +89,48 @@ final class DeadLettersCommand {
             for (ConsumerRecord<byte[], byte[]> letter : TopicSnapshot.read(kafka.bootstrapServers, Topics.DEAD_LETTER)) {
                 if (filters.matches(letter)) {
                     count++;
-                    String time = text(letter, DeadLetterHeaders.TIME);
-                    System.out.printf("%-12s %-24s %-16s %-16s %-28s %s%n", id(letter),
-                            time == null ? "" : Instant.ofEpochMilli(Long.parseLong(time)).toString(), text(letter, TelemetryHeaders.DEVICE_ID),
+                    System.out.printf("%-12s %-24s %-16s %-16s %-28s %s%n", id(letter), deadLetteredAt(letter),
+                            text(letter, TelemetryHeaders.DEVICE_ID),
                             text(letter, TelemetryHeaders.DEVICE_TYPE) + "/" + text(letter, TelemetryHeaders.FORMAT_VERSION),
                             text(letter, DeadLetterHeaders.REASON), replayed.contains(id(letter)) ? "yes" : "");
                 }
             }
             System.out.printf("%d dead letters%n", count);
             return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "One dead letter whole: its headers, reason and message, and the original payload as text if it is"
+                    + " printable UTF-8, else as hex (control characters are escaped either way).")
+    static final class Show implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "LETTER", description = "partition@offset, as 'list' prints it.")
+        String letterId;
+
+        @Mixin
+        KafkaOptions kafka;
+
+        @Override
+        public Integer call() {
+            for (ConsumerRecord<byte[], byte[]> letter : TopicSnapshot.read(kafka.bootstrapServers, Topics.DEAD_LETTER)) {
+                if (id(letter).equals(letterId)) {
+                    System.out.printf("letter      %s/%s, dead-lettered at %s%n", letter.topic(), id(letter), deadLetteredAt(letter));
+                    System.out.printf("reason      %s%n", text(letter, DeadLetterHeaders.REASON));
+                    System.out.printf("message     %s%n", SafeText.of(text(letter, DeadLetterHeaders.MESSAGE)));
+                    System.out.printf("key         %s%n", letter.key() == null ? "(none)" : SafeText.of(letter.key()));
+                    System.out.println("headers");
+                    for (Header header : letter.headers()) {
+                        System.out.printf("  %-28s %s%n", header.key(), header.value() == null ? "(null)" : SafeText.of(header.value()));
+                    }
+                    byte[] payload = letter.value() == null ? new byte[0] : letter.value();
+                    System.out.printf("payload     %d bytes%n", payload.length);
+                    System.out.print(SafeText.payload(payload));
+                    return 0;
+                }
+            }
+            System.err.println("No dead letter " + letterId + " in " + Topics.DEAD_LETTER + " (see './pipeline deadletters list').");
+            return 1;
         }
     }
 
@@ -190,6 +229,16 @@ final class DeadLettersCommand {
             }
         }
         return ids;
+    }
+
+    /** When the streams app dead-lettered it (its header), else the record's own time. */
+    private static Instant deadLetteredAt(ConsumerRecord<byte[], byte[]> letter) {
+        String time = text(letter, DeadLetterHeaders.TIME);
+        try {
+            return Instant.ofEpochMilli(time == null ? letter.timestamp() : Long.parseLong(time));
+        } catch (NumberFormatException e) {
+            return Instant.ofEpochMilli(letter.timestamp());
+        }
     }
 
     private static String id(ConsumerRecord<?, ?> letter) {

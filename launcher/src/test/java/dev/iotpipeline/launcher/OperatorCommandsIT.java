@@ -26,10 +26,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -156,6 +159,15 @@ class OperatorCommandsIT {
         device.disconnect();
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(deadLetterReasons("env-v4-0001"))
                 .as("a v4 reading before its descriptor").containsExactly("unknown-format"));
+
+        String listed = run(concat(new String[] {"deadletters", "list", "--device", "env-v4-0001"}, target));
+        Matcher letter = Pattern.compile("^(\\d+@\\d+) ", Pattern.MULTILINE).matcher(listed);
+        assertThat(letter.find()).as(listed).isTrue();
+        assertThat(run(concat(new String[] {"deadletters", "show", letter.group(1)}, target)))
+                .contains("reason      unknown-format").contains("iot.format.version           v4")
+                .contains("payload     22 bytes").containsPattern("  0000  04 ");
+        assertThat(run(concat(new String[] {"deadletters", "list", "--device", "env-v4-0001", "--since",
+                Instant.now().plusSeconds(3600).toString()}, target))).contains("0 dead letters");
 
         assertThat(run("formats", "test", descriptor.toString(), "--samples", samples.toString()))
                 .contains("env-sensor/v4 compiled from").contains("9 samples: 9 as expected, 0 not");
