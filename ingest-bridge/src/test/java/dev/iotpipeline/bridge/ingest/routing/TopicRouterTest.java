@@ -2,10 +2,12 @@ package dev.iotpipeline.bridge.ingest.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -51,13 +53,14 @@ class TopicRouterTest {
 
         Files.writeString(file, "{\"rules\": [" + v1Rule + ", " + v4Rule + "]}");
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(2)));
-        Thread.sleep(1_100); // the file is looked at once a second at most
-        assertThat(router.route("legacy4/env-0001")).contains(new Route("env-0001", "env-sensor", "v4", "iot.raw.env-sensor"));
+        // The file is looked at once a second at most.
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                assertThat(router.route("legacy4/env-0001")).contains(new Route("env-0001", "env-sensor", "v4", "iot.raw.env-sensor")));
         assertThat(router.generation()).isEqualTo(generation + 1);
 
         Files.writeString(file, "{\"rules\": [" + v1Rule + ",");
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(4)));
-        Thread.sleep(1_100);
+        Thread.sleep(1_100); // past the next look at the file: the broken version has been read and refused by now
         assertThat(router.route("legacy4/env-0001")).as("the last good rules stay").isPresent();
         assertThat(router.route("sensors/env-0001/data")).isPresent();
         assertThat(router.generation()).isEqualTo(generation + 1);
