@@ -1,5 +1,11 @@
 package dev.iotpipeline.embedded;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -7,13 +13,13 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
@@ -24,22 +30,35 @@ import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.TransactionResult;
+import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
+import org.apache.kafka.common.requests.WriteTxnMarkersRequest.TxnMarkerEntry;
+import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds and aborts hanging transactions on a broker that was just started and that nothing writes
- * to yet: a partition holding records of a transaction that its coordinator no longer tracks, so no
+ * Finds and ends hanging transactions on a node that was just started and that no client can reach
+ * yet: a partition holding records of a transaction whose coordinator no longer tracks it, so no
  * commit or abort marker will ever come. Every {@code read_committed} reader stops at such a record
  * for good (a Kafka Streams instance restoring that changelog never becomes RUNNING; the sinks never
  * see the batches behind it).
  *
  * <p>A single node killed at the wrong moment leaves them: a transaction in PrepareCommit when the
  * process died is completed by the coordinator while the restarted node loads, and markers it cannot
- * route then are skipped as if the partitions had been deleted. All partitions of that transaction
- * are on this node, so they are all left without markers; aborting each of them (KIP-664, what
- * {@code kafka-transactions.sh find-hanging} and {@code abort} do) rolls the whole transaction back
- * consistently, its input offsets included, and its producer (the streams app) redoes the work.
+ * route then (its own listener is not open yet) are skipped as if the partitions had been deleted.
+ * The coordinator has recorded the outcome, and its producer was told so: a transaction recorded as
+ * committed gets the commit markers it missed, exactly as the coordinator would have written them,
+ * so its records and its input offsets stand and a producer that stayed up (a Kafka Streams instance
+ * that only saw the broker go away) goes on from where it was. Aborting it instead would roll back
+ * output and offsets that the running instance already counts as done: lost readings. Any other
+ * hanging transaction (recorded as aborted, or unknown to the coordinator) is aborted (KIP-664, what
+ * {@code kafka-transactions.sh abort} does).
  */
 final class HangingTransactions {
 
@@ -48,13 +67,24 @@ final class HangingTransactions {
             TransactionState.PREPARE_COMMIT, TransactionState.PREPARE_ABORT, TransactionState.PREPARE_EPOCH_FENCE);
     private static final Set<TransactionState> COMPLETING = EnumSet.of(TransactionState.PREPARE_COMMIT,
             TransactionState.PREPARE_ABORT, TransactionState.PREPARE_EPOCH_FENCE);
+    /** Transactions version 2 (KIP-890): the coordinator ends a transaction with the producer epoch bumped. */
+    private static final short TRANSACTIONS_V2 = 2;
 
-    /** One partition's open transaction. */
-    record Open(TopicPartition partition, ProducerState producer) {
+    /** One partition's open transaction, and what its coordinator recorded of it. */
+    record Open(TopicPartition partition, ProducerState producer, Optional<TransactionDescription> coordinator) {
+
+        /** The coordinator recorded this very transaction as committed (same producer; same epoch, or the next one under v2). */
+        boolean committed() {
+            return coordinator.filter(t -> t.state() == TransactionState.COMPLETE_COMMIT)
+                    .filter(t -> t.producerEpoch() == producer.producerEpoch() || t.producerEpoch() == producer.producerEpoch() + 1)
+                    .isPresent();
+        }
+
         @Override
         public String toString() {
             return partition + " (producer " + producer.producerId() + " epoch " + producer.producerEpoch() + ", since offset "
-                    + producer.currentTransactionStartOffset().orElse(-1) + ")";
+                    + producer.currentTransactionStartOffset().orElse(-1) + ", coordinator: "
+                    + coordinator.map(t -> t.state() + " at epoch " + t.producerEpoch()).orElse("unknown") + ")";
         }
     }
 
@@ -62,31 +92,49 @@ final class HangingTransactions {
     }
 
     /**
-     * Aborts every hanging transaction, after waiting (up to {@code settle}) for the coordinator to
-     * finish the transactions it was completing when the node started.
+     * Ends every hanging transaction as its coordinator decided, after waiting (up to {@code settle})
+     * for the coordinator to finish the transactions it was completing when the node started.
      *
-     * @return what was aborted
+     * @param admin a client of the node, on a listener no other client knows
+     * @param listener that listener's address, for the markers
+     * @return what was ended
      */
-    static List<Open> abortAll(Admin admin, Duration settle) {
+    static List<Open> endAll(Admin admin, InetSocketAddress listener, Duration settle) {
         try {
             List<Open> hanging = find(admin, settle);
             for (Open open : hanging) {
-                LOG.warn("Aborting a hanging transaction on {}: its coordinator no longer tracks it, so read_committed "
-                        + "readers would wait for its end forever; its producer redoes the work", open);
-                admin.abortTransaction(new AbortTransactionSpec(open.partition(), open.producer().producerId(),
-                        (short) open.producer().producerEpoch(), open.producer().coordinatorEpoch().orElse(0)))
-                        .all().get(60, TimeUnit.SECONDS);
+                TransactionResult result = open.committed() ? TransactionResult.COMMIT : TransactionResult.ABORT;
+                LOG.warn("Ending a hanging transaction on {} with {}: its coordinator no longer tracks it, so read_committed "
+                        + "readers would wait for its end forever", open, result);
+                writeMarker(listener, marker(open, result));
             }
             return hanging;
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("Cannot check the broker for hanging transactions: " + e, e);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot end a hanging transaction on " + listener + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while checking for hanging transactions", e);
         }
     }
 
-    /** The open transactions on the broker's partitions that no coordinator will ever end. */
+    /**
+     * The marker the coordinator would have written: a commit carries the epoch the coordinator
+     * recorded (bumped under transactions v2), an abort the epoch of the records it ends.
+     */
+    static TxnMarkerEntry marker(Open open, TransactionResult result) {
+        short epoch = (short) open.producer().producerEpoch();
+        short version = 0;
+        if (result == TransactionResult.COMMIT && open.coordinator().orElseThrow().producerEpoch() == epoch + 1) {
+            epoch = (short) (epoch + 1);
+            version = TRANSACTIONS_V2;
+        }
+        return new TxnMarkerEntry(open.producer().producerId(), epoch, open.producer().coordinatorEpoch().orElse(0), result,
+                List.of(open.partition()), version);
+    }
+
+    /** The open transactions on the node's partitions that no coordinator will ever end. */
     static List<Open> find(Admin admin, Duration settle) throws ExecutionException, InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + settle.toNanos();
         while (true) {
@@ -94,19 +142,20 @@ final class HangingTransactions {
             if (open.isEmpty()) {
                 return List.of();
             }
-            Map<Long, List<TransactionDescription>> byProducer = coordinatorView(admin,
+            Map<Long, TransactionDescription> byProducer = coordinatorView(admin,
                     open.stream().map(o -> o.producer().producerId()).collect(Collectors.toSet()));
-            boolean completing = byProducer.values().stream().flatMap(List::stream).anyMatch(t -> COMPLETING.contains(t.state()));
+            boolean completing = byProducer.values().stream().anyMatch(t -> COMPLETING.contains(t.state()));
             if (completing && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200)); // markers on their way
                 continue;
             }
             List<Open> hanging = new ArrayList<>();
             for (Open candidate : open) {
-                boolean tracked = byProducer.getOrDefault(candidate.producer().producerId(), List.of()).stream()
-                        .anyMatch(t -> IN_PROGRESS.contains(t.state()) && t.topicPartitions().contains(candidate.partition()));
+                Optional<TransactionDescription> coordinator = Optional.ofNullable(byProducer.get(candidate.producer().producerId()));
+                boolean tracked = coordinator.filter(t -> IN_PROGRESS.contains(t.state())
+                        && t.topicPartitions().contains(candidate.partition())).isPresent();
                 if (!tracked) {
-                    hanging.add(candidate);
+                    hanging.add(new Open(candidate.partition(), candidate.producer(), coordinator));
                 }
             }
             return hanging;
@@ -128,22 +177,57 @@ final class HangingTransactions {
         List<Open> open = new ArrayList<>();
         states.forEach((partition, state) -> state.activeProducers().stream()
                 .filter(producer -> producer.currentTransactionStartOffset().isPresent())
-                .forEach(producer -> open.add(new Open(partition, producer))));
+                .forEach(producer -> open.add(new Open(partition, producer, Optional.empty()))));
         return open;
     }
 
     /** What the coordinators say of the transactions of these producers, by producer id. */
-    private static Map<Long, List<TransactionDescription>> coordinatorView(Admin admin, Collection<Long> producerIds)
+    private static Map<Long, TransactionDescription> coordinatorView(Admin admin, Collection<Long> producerIds)
             throws ExecutionException, InterruptedException, TimeoutException {
         Collection<TransactionListing> listings = admin.listTransactions(new ListTransactionsOptions()
                 .filterProducerIds(producerIds)).all().get(60, TimeUnit.SECONDS);
-        Map<Long, List<TransactionDescription>> byProducer = new HashMap<>();
+        Map<Long, TransactionDescription> byProducer = new HashMap<>();
         if (listings.isEmpty()) {
             return byProducer;
         }
         Map<String, TransactionDescription> descriptions = admin.describeTransactions(listings.stream()
                 .map(TransactionListing::transactionalId).toList()).all().get(60, TimeUnit.SECONDS);
-        descriptions.values().forEach(d -> byProducer.computeIfAbsent(d.producerId(), id -> new ArrayList<>()).add(d));
+        // A producer id belongs to one transactional id at a time.
+        descriptions.values().forEach(d -> byProducer.put(d.producerId(), d));
         return byProducer;
+    }
+
+    /**
+     * Sends one WriteTxnMarkers request, the request a coordinator sends to a partition's leader
+     * (the admin client's abortTransaction sends it too, but only with an abort).
+     */
+    private static void writeMarker(InetSocketAddress listener, TxnMarkerEntry marker) throws IOException {
+        short version = ApiKeys.WRITE_TXN_MARKERS.latestVersion();
+        RequestHeader header = new RequestHeader(ApiKeys.WRITE_TXN_MARKERS, version, "iot-pipeline-hanging-transactions", 1);
+        ByteBuffer request = new WriteTxnMarkersRequest.Builder(List.of(marker)).build(version).serializeWithHeader(header);
+        try (Socket socket = new Socket()) {
+            socket.connect(listener, 10_000);
+            socket.setSoTimeout(60_000);
+            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            out.writeInt(request.remaining());
+            out.write(request.array(), request.arrayOffset() + request.position(), request.remaining());
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            byte[] response = new byte[in.readInt()];
+            in.readFully(response);
+            WriteTxnMarkersResponse parsed;
+            try {
+                parsed = (WriteTxnMarkersResponse) AbstractResponse.parseResponse(ByteBuffer.wrap(response), header);
+            } catch (UnsupportedVersionException e) {
+                throw new IOException("the broker does not take WriteTxnMarkers v" + version, e);
+            }
+            Map<TopicPartition, Errors> errors = parsed.errorsByProducerId().getOrDefault(marker.producerId(), Map.of());
+            for (TopicPartition partition : marker.partitions()) {
+                Errors error = errors.getOrDefault(partition, Errors.UNKNOWN_SERVER_ERROR);
+                if (error != Errors.NONE) {
+                    throw new IOException("the " + marker.transactionResult() + " marker for " + partition + " was refused: " + error);
+                }
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.iotpipeline.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,23 +92,27 @@ public final class KraftBroker implements AutoCloseable {
         this.settings = settings;
     }
 
-    /** Formats the data directory if it is new, starts the node and waits until it serves clients. */
+    /**
+     * Formats the data directory if it is new, starts the node and waits until it serves clients. A
+     * node alone that starts on an existing directory first ends what a crash left hanging
+     * ({@link #endHangingTransactions}).
+     */
     public synchronized KraftBroker start(Duration timeout) {
         if (server != null) {
             throw new IllegalStateException("Kafka broker already started");
         }
         Ports.requireFree("Kafka broker", settings.host(), settings.port());
         Ports.requireFree("Kafka controller", settings.host(), settings.controllerPort());
-        Properties props = brokerProperties();
         try {
-            formatIfNew(props);
-            server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-            server.startup();
-            awaitReady(timeout);
-            if (settings.quorum().alone()) {
+            boolean existing = Files.exists(settings.dataDir().toAbsolutePath().resolve("meta.properties"));
+            formatIfNew();
+            if (existing && settings.quorum().alone()) {
                 // In a cluster the coordinators of the live nodes track every transaction themselves.
-                abortHangingTransactions();
+                endHangingTransactions(timeout);
             }
+            server = new KafkaRaftServer(KafkaConfig.fromProps(brokerProperties(settings.port()), false), Time.SYSTEM);
+            server.startup();
+            awaitReady(bootstrapServers(), timeout);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -117,15 +122,30 @@ public final class KraftBroker implements AutoCloseable {
     }
 
     /**
-     * Before anyone writes: a node killed while a transaction was being committed can come back
-     * with that transaction's records left without markers ({@link HangingTransactions}).
+     * A node killed while a transaction was being committed can come back with that transaction's
+     * records left without markers ({@link HangingTransactions}). They are ended before any client
+     * can reach the node: it first runs on a client port of its own that nobody else knows, so no
+     * producer starts its next transaction (and no reader reads) before the last one is settled,
+     * and then stops cleanly and starts for real.
      */
-    private void abortHangingTransactions() {
-        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrapServers()))) {
-            List<HangingTransactions.Open> aborted = HangingTransactions.abortAll(admin, HANGING_SETTLE);
-            if (!aborted.isEmpty()) {
-                LOG.warn("Aborted {} hanging transaction partition(s) left by an unclean stop: {}", aborted.size(), aborted);
+    private void endHangingTransactions(Duration timeout) {
+        int privatePort = Ports.freePort(settings.host());
+        String privateBootstrap = settings.host() + ":" + privatePort;
+        KafkaRaftServer recovery = new KafkaRaftServer(KafkaConfig.fromProps(brokerProperties(privatePort), false), Time.SYSTEM);
+        try {
+            recovery.startup();
+            awaitReady(privateBootstrap, timeout);
+            try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", privateBootstrap))) {
+                List<HangingTransactions.Open> ended = HangingTransactions.endAll(admin,
+                        new InetSocketAddress(settings.host(), privatePort), HANGING_SETTLE);
+                if (!ended.isEmpty()) {
+                    LOG.warn("Ended {} hanging transaction partition(s) left by an unclean stop as their coordinator decided: {}",
+                            ended.size(), ended);
+                }
             }
+        } finally {
+            recovery.shutdown();
+            recovery.awaitShutdown();
         }
     }
 
@@ -152,7 +172,8 @@ public final class KraftBroker implements AutoCloseable {
         }
     }
 
-    Properties brokerProperties() {
+    /** The node's configuration, with its client listener on {@code port}. */
+    Properties brokerProperties(int port) {
         String listenerHost = settings.host();
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
@@ -161,9 +182,9 @@ public final class KraftBroker implements AutoCloseable {
         props.put("controller.quorum.voters", quorum.alone() ? quorum.nodeId() + "@" + listenerHost + ":" + settings.controllerPort()
                 : quorum.voters());
         props.put("controller.listener.names", CONTROLLER_LISTENER);
-        props.put("listeners", "PLAINTEXT://" + listenerHost + ":" + settings.port() + "," + CONTROLLER_LISTENER + "://"
+        props.put("listeners", "PLAINTEXT://" + listenerHost + ":" + port + "," + CONTROLLER_LISTENER + "://"
                 + listenerHost + ":" + settings.controllerPort());
-        props.put("advertised.listeners", "PLAINTEXT://" + listenerHost + ":" + settings.port());
+        props.put("advertised.listeners", "PLAINTEXT://" + listenerHost + ":" + port);
         props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         props.put("inter.broker.listener.name", "PLAINTEXT");
         props.put("log.dirs", settings.dataDir().toAbsolutePath().toString());
@@ -181,7 +202,7 @@ public final class KraftBroker implements AutoCloseable {
         return props;
     }
 
-    private void formatIfNew(Properties props) {
+    private void formatIfNew() {
         Path dir = settings.dataDir().toAbsolutePath();
         if (Files.exists(dir.resolve("meta.properties"))) {
             return;
@@ -207,9 +228,9 @@ public final class KraftBroker implements AutoCloseable {
         }
     }
 
-    private void awaitReady(Duration timeout) {
+    private static void awaitReady(String bootstrapServers, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+        Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 4_000);
         try (Admin admin = Admin.create(config)) {
             while (true) {
@@ -226,7 +247,7 @@ public final class KraftBroker implements AutoCloseable {
                     problem = e.getMessage();
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("Kafka broker on " + bootstrapServers() + " not ready after "
+                    throw new IllegalStateException("Kafka broker on " + bootstrapServers + " not ready after "
                             + timeout.toSeconds() + " s: " + problem);
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));

@@ -24,7 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
  * from a failed crash test): the streams app's first transaction, recorded as committed by its
  * coordinator, has no marker in any of its partitions (a dedup changelog, a canonical topic and the
  * consumer offsets). Without help the changelog's restoration waits for that transaction's end
- * forever and the streams app never runs. Started on that directory, the broker aborts it first.
+ * forever and the streams app never runs. The streams app has started again since (its coordinator
+ * now shows its producer Empty at a later epoch), so what the coordinator decided is no longer known
+ * and, with every producer of it started afresh, aborting rolls the transaction back whole. Started on
+ * that directory, the broker aborts it before any client can reach it.
  */
 class HangingTransactionIT {
 
