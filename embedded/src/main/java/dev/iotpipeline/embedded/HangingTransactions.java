@@ -201,7 +201,7 @@ final class HangingTransactions {
      * Sends one WriteTxnMarkers request, the request a coordinator sends to a partition's leader
      * (the admin client's abortTransaction sends it too, but only with an abort).
      */
-    private static void writeMarker(InetSocketAddress listener, TxnMarkerEntry marker) throws IOException {
+    static void writeMarker(InetSocketAddress listener, TxnMarkerEntry marker) throws IOException {
         short version = ApiKeys.WRITE_TXN_MARKERS.latestVersion();
         RequestHeader header = new RequestHeader(ApiKeys.WRITE_TXN_MARKERS, version, "iot-pipeline-hanging-transactions", 1);
         ByteBuffer request = new WriteTxnMarkersRequest.Builder(List.of(marker)).build(version).serializeWithHeader(header);

@@ -4,18 +4,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.requests.TransactionResult;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,6 +74,49 @@ class HangingTransactionIT {
         try (KraftBroker broker = new KraftBroker(settings).start(Duration.ofSeconds(120));
              Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
             assertThat(HangingTransactions.find(admin, Duration.ofSeconds(10))).isEmpty();
+        }
+    }
+
+    /**
+     * The commit path on the real broker: the records of a transaction the coordinator has not ended
+     * yet become visible to read_committed readers once the marker the coordinator records for a
+     * commit (its epoch, bumped under transactions v2) is written the way a hanging one's is.
+     */
+    @Test
+    void theCommitMarkerWrittenForAHangingTransactionIsTheOneTheBrokerTakesFromItsCoordinator() throws Exception {
+        TopicPartition partition = new TopicPartition("hanging-commit", 0);
+        KraftBroker.Settings settings = KraftBroker.Settings.of(dir.resolve("kafka"), Ports.freePort("127.0.0.1"),
+                Ports.freePort("127.0.0.1"));
+        try (KraftBroker broker = new KraftBroker(settings).start(Duration.ofSeconds(120));
+             Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()));
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     broker.bootstrapServers(), ProducerConfig.TRANSACTIONAL_ID_CONFIG, "hanging-commit"),
+                     new ByteArraySerializer(), new ByteArraySerializer());
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            admin.createTopics(List.of(new NewTopic(partition.topic(), 1, (short) 1))).all().get();
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(partition.topic(), "reading".getBytes(StandardCharsets.UTF_8))).get();
+            ProducerState open = admin.describeProducers(List.of(partition)).partitionResult(partition).get().activeProducers().get(0);
+            assertThat(consumer.endOffsets(List.of(partition))).as("an open transaction holds readers back")
+                    .containsEntry(partition, 0L);
+
+            TransactionDescription committed = new TransactionDescription(1, TransactionState.COMPLETE_COMMIT, open.producerId(),
+                    open.producerEpoch() + 1, 60_000, OptionalLong.empty(), Set.of());
+            HangingTransactions.writeMarker(new InetSocketAddress("127.0.0.1", settings.port()), HangingTransactions.marker(
+                    new HangingTransactions.Open(partition, open, Optional.of(committed)), TransactionResult.COMMIT));
+
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            List<ConsumerRecord<byte[], byte[]>> delivered = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (delivered.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(delivered::add);
+            }
+            assertThat(delivered).as("the committed record is delivered").extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                    .containsExactly("reading");
         }
     }
 
