@@ -30,6 +30,7 @@ import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
@@ -106,7 +107,7 @@ final class HangingTransactions {
                 TransactionResult result = open.committed() ? TransactionResult.COMMIT : TransactionResult.ABORT;
                 LOG.warn("Ending a hanging transaction on {} with {}: its coordinator no longer tracks it, so read_committed "
                         + "readers would wait for its end forever", open, result);
-                writeMarker(listener, marker(open, result));
+                writeMarkerRetrying(listener, marker(open, result), settle);
             }
             return hanging;
         } catch (ExecutionException | TimeoutException e) {
@@ -138,7 +139,16 @@ final class HangingTransactions {
     static List<Open> find(Admin admin, Duration settle) throws ExecutionException, InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + settle.toNanos();
         while (true) {
-            List<Open> open = openTransactions(admin);
+            List<Open> open;
+            try {
+                open = openTransactions(admin);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200)); // a node just started: not leading everything yet
+                continue;
+            }
             if (open.isEmpty()) {
                 return List.of();
             }
@@ -198,10 +208,32 @@ final class HangingTransactions {
     }
 
     /**
+     * Writes the marker, again while the node answers with a retriable error: a node that has just
+     * started may not lead all its partitions yet ({@code NOT_LEADER_OR_FOLLOWER}).
+     */
+    private static void writeMarkerRetrying(InetSocketAddress listener, TxnMarkerEntry marker, Duration patience)
+            throws IOException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (true) {
+            Errors error = writeMarker(listener, marker);
+            if (error == Errors.NONE) {
+                return;
+            }
+            if (!(error.exception() instanceof RetriableException) || System.nanoTime() > deadline) {
+                throw new IOException("the " + marker.transactionResult() + " marker for " + marker.partitions() + " was refused: "
+                        + error);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+        }
+    }
+
+    /**
      * Sends one WriteTxnMarkers request, the request a coordinator sends to a partition's leader
      * (the admin client's abortTransaction sends it too, but only with an abort).
+     *
+     * @return the node's answer for the marker's partitions: NONE, or the first error
      */
-    static void writeMarker(InetSocketAddress listener, TxnMarkerEntry marker) throws IOException {
+    static Errors writeMarker(InetSocketAddress listener, TxnMarkerEntry marker) throws IOException {
         short version = ApiKeys.WRITE_TXN_MARKERS.latestVersion();
         RequestHeader header = new RequestHeader(ApiKeys.WRITE_TXN_MARKERS, version, "iot-pipeline-hanging-transactions", 1);
         ByteBuffer request = new WriteTxnMarkersRequest.Builder(List.of(marker)).build(version).serializeWithHeader(header);
@@ -222,12 +254,8 @@ final class HangingTransactions {
                 throw new IOException("the broker does not take WriteTxnMarkers v" + version, e);
             }
             Map<TopicPartition, Errors> errors = parsed.errorsByProducerId().getOrDefault(marker.producerId(), Map.of());
-            for (TopicPartition partition : marker.partitions()) {
-                Errors error = errors.getOrDefault(partition, Errors.UNKNOWN_SERVER_ERROR);
-                if (error != Errors.NONE) {
-                    throw new IOException("the " + marker.transactionResult() + " marker for " + partition + " was refused: " + error);
-                }
-            }
+            return marker.partitions().stream().map(p -> errors.getOrDefault(p, Errors.UNKNOWN_SERVER_ERROR))
+                    .filter(e -> e != Errors.NONE).findFirst().orElse(Errors.NONE);
         }
     }
 }

@@ -29,6 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.TransactionResult;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -105,8 +106,9 @@ class HangingTransactionIT {
 
             TransactionDescription committed = new TransactionDescription(1, TransactionState.COMPLETE_COMMIT, open.producerId(),
                     open.producerEpoch() + 1, 60_000, OptionalLong.empty(), Set.of());
-            HangingTransactions.writeMarker(new InetSocketAddress("127.0.0.1", settings.port()), HangingTransactions.marker(
-                    new HangingTransactions.Open(partition, open, Optional.of(committed)), TransactionResult.COMMIT));
+            assertThat(HangingTransactions.writeMarker(new InetSocketAddress("127.0.0.1", settings.port()), HangingTransactions.marker(
+                    new HangingTransactions.Open(partition, open, Optional.of(committed)), TransactionResult.COMMIT)))
+                    .isEqualTo(Errors.NONE);
 
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
