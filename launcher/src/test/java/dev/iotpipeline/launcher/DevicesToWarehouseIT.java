@@ -99,6 +99,8 @@ class DevicesToWarehouseIT {
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
                         assertThat(lakeRows(settings.lakeDir(), family)).containsExactlyElementsOf(warehouseRows(pipeline, family)));
             }
+            QosFleet.assertRollupsMatchTheRawRows(settings.postgresPort());
+            AnalystsPage.assertEveryQueryReturnsRows(pipeline.warehouse().jdbcUrl(), settings.lakeDir());
         }
 
         try (EmbeddedPipeline restarted = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start()) {

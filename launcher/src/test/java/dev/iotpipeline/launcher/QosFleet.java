@@ -162,6 +162,25 @@ final class QosFleet {
         assertThat(rows.size() - expected.size()).as("stored but never acknowledged").isBetween(0, devices.size() * faults);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
                 assertThat(lakeRows.call()).containsExactlyElementsOf(warehouse(postgresPort)));
+        assertRollupsMatchTheRawRows(postgresPort);
+    }
+
+    /** Every rollup bucket counts exactly the raw rows in it, and no bucket is missing or left over (crashes included). */
+    static void assertRollupsMatchTheRawRows(int port) throws SQLException {
+        try (Connection sql = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/iot", "iot", "iot")) {
+            for (String[] rollup : new String[][] {
+                    {"iot.env_readings_1m", "reading_count", "date_trunc('minute', event_time, 'UTC')", "iot.env_readings"},
+                    {"iot.env_readings_1h", "reading_count", "date_trunc('hour', event_time, 'UTC')", "iot.env_readings"},
+                    {"iot.positions_1h", "fix_count", "date_trunc('hour', event_time, 'UTC')", "iot.positions"}}) {
+                String fromRaw = "SELECT device_id, " + rollup[2] + " AS bucket_start, count(*) FROM " + rollup[3] + " GROUP BY 1, 2";
+                String kept = "SELECT device_id, bucket_start, " + rollup[1] + " FROM " + rollup[0];
+                try (ResultSet result = sql.createStatement().executeQuery("SELECT count(*) FROM ((" + fromRaw + " EXCEPT " + kept
+                        + ") UNION ALL (" + kept + " EXCEPT " + fromRaw + ")) differences")) {
+                    result.next();
+                    assertThat(result.getLong(1)).as(rollup[0] + " buckets that differ from a GROUP BY over " + rollup[3]).isZero();
+                }
+            }
+        }
     }
 
     static List<String> warehouse(int port) throws Exception {

@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Rows travel in binary COPY ({@link BinaryCopyRows}) when every column has the type the sink
  * creates, otherwise as CSV ({@link CsvRows}).
+ *
+ * <p>The rollup tables ({@link Rollups}) are brought up to date in the same transaction, for every
+ * bucket a batch that inserted anything touches.
  */
 public final class BatchLoader {
 
@@ -58,13 +61,21 @@ public final class BatchLoader {
 
     private final String dbSchema;
     private final String ledgerTable;
+    /** Kept in each batch's transaction, or null when the rollups are off. */
+    private final Rollups rollups;
     /** Columns (name to type, as udt names) known per table, so DDL runs only when a table or field is new. */
     private final Map<String, Map<String, String>> knownColumns = new HashMap<>();
     private boolean ledgerReady;
 
+    /** A loader that keeps the rollup tables ({@link Rollups}). */
     public BatchLoader(String dbSchema, String ledgerTable) {
+        this(dbSchema, ledgerTable, true);
+    }
+
+    public BatchLoader(String dbSchema, String ledgerTable, boolean rollups) {
         this.dbSchema = dbSchema;
         this.ledgerTable = ledgerTable;
+        this.rollups = rollups ? new Rollups(dbSchema) : null;
     }
 
     /** Forget what is known about the tables (after a reconnect, they may have been changed). */
@@ -89,6 +100,10 @@ public final class BatchLoader {
             List<RefusedRow> refused = new ArrayList<>(admission.refused());
             int inserted = new Isolation(connection, table, batch.readingSchema(), admission, refused,
                     knownColumns.get(table)).insertAll();
+            if (rollups != null && inserted > 0) {
+                // Every admitted reading's bucket: one the table already had or refused is recomputed to the same values.
+                rollups.update(connection, batch.family(), admission.admitted());
+            }
             refused.sort(Comparator.comparingInt(RefusedRow::position));
             deadLetters.accept(refused);
             recordInLedger(connection, batch, inserted, refused.size());
@@ -110,6 +125,9 @@ public final class BatchLoader {
         }
         try (Statement sql = connection.createStatement()) {
             for (String ddl : TableDefinitions.ledger(dbSchema, ledgerTable)) {
+                sql.execute(ddl);
+            }
+            for (String ddl : rollups != null ? rollups.create() : List.<String>of()) {
                 sql.execute(ddl);
             }
             for (String ddl : TableDefinitions.create(dbSchema, table, recordSchema)) {

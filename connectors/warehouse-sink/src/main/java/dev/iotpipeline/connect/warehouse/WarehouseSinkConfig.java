@@ -15,6 +15,7 @@ public final class WarehouseSinkConfig extends AbstractConfig {
     public static final String CONNECTION_PASSWORD = "connection.password";
     public static final String DB_SCHEMA = "db.schema";
     public static final String LEDGER_TABLE = "ledger.table";
+    public static final String ROLLUPS_ENABLED = "rollups.enabled";
     public static final String REGISTRY_URL = "schema.registry.url";
     public static final String REGISTRY_AUTH = "schema.registry.basic.auth.user.info";
     public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
@@ -37,6 +38,10 @@ public final class WarehouseSinkConfig extends AbstractConfig {
             .define(LEDGER_TABLE, Type.STRING, "loaded_batches", new ConfigDef.NonEmptyString(), Importance.LOW,
                     "Table recording every loaded batch id, written in the same transaction as the batch's rows.",
                     DATABASE, 5, ConfigDef.Width.SHORT, "Ledger table")
+            .define(ROLLUPS_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Keep the rollup tables env_readings_1m, env_readings_1h and positions_1h exact in each batch's transaction "
+                            + "(every bucket a batch touches is recomputed from the rows). Off: raw tables only, loads closer to bare COPY.",
+                    DATABASE, 6, ConfigDef.Width.SHORT, "Rollups")
             .define(REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Confluent-compatible schema registry URL(s), comma-separated, to decode the batches' Avro.",
                     SCHEMAS, 1, ConfigDef.Width.LONG, "Registry URL")
@@ -70,6 +75,10 @@ public final class WarehouseSinkConfig extends AbstractConfig {
 
     public String ledgerTable() {
         return getString(LEDGER_TABLE);
+    }
+
+    public boolean rollupsEnabled() {
+        return getBoolean(ROLLUPS_ENABLED);
     }
 
     public long retryBackoffMs() {

@@ -36,7 +36,7 @@ public final class WarehouseSinkTask extends BatchSinkTask {
         config = new WarehouseSinkConfig(props);
         open(new RestSchemaRegistryClient(RegistryClientConfig.fromMap(config.registryConfig())), config.retryBackoffMs(),
                 "warehouse-sink");
-        loader = new BatchLoader(config.dbSchema(), config.ledgerTable());
+        loader = new BatchLoader(config.dbSchema(), config.ledgerTable(), config.rollupsEnabled());
     }
 
     @Override

@@ -33,7 +33,9 @@ import org.postgresql.copy.CopyManager;
  * rows prepared in advance, as CSV and in PostgreSQL's binary format, into a table of the same
  * definition (same unique index and indexes), one COPY and commit per batch. All on the same
  * embedded PostgreSQL, each round into emptied tables, one warm-up round, then the median of
- * {@value #ROUNDS}; each phase runs in a thread of its own name. Arguments: readings, readings per batch.
+ * {@value #ROUNDS}; each phase runs in a thread of its own name. The sink is measured without the
+ * rollups (the figure against COPY) and with them (what keeping them exact costs). Arguments:
+ * readings, readings per batch.
  */
 public final class WarehouseSinkBenchmark {
 
@@ -78,9 +80,10 @@ public final class WarehouseSinkBenchmark {
 
             try (Connection sql = DriverManager.getConnection(postgres.jdbcUrl(), PostgresServer.USER, PostgresServer.PASSWORD)) {
                 sql.setAutoCommit(false);
-                BatchLoader loader = new BatchLoader("iot", "batch_ledger");
+                BatchLoader loader = new BatchLoader("iot", "batch_ledger", false);
+                BatchLoader withRollups = new BatchLoader("iot", "batch_ledger", true);
                 Batch first = decoder.decode("iot.batch.env_reading", wire.get(0));
-                loader.load(sql, first, RowCheck.admit(first), refused -> { }); // creates the tables
+                withRollups.load(sql, first, RowCheck.admit(first), refused -> { }); // creates the tables
                 try (Statement ddl = sql.createStatement()) {
                     ddl.execute("CREATE TABLE iot.bare_env_readings (LIKE iot.env_readings INCLUDING ALL)");
                 }
@@ -89,6 +92,7 @@ public final class WarehouseSinkBenchmark {
                 CopyManager copy = sql.unwrap(PGConnection.class).getCopyAPI();
                 List<byte[]> binary = new ArrayList<>();
                 List<Double> sinks = new ArrayList<>();
+                List<Double> rollupSinks = new ArrayList<>();
                 List<Double> csvs = new ArrayList<>();
                 List<Double> binaries = new ArrayList<>();
                 List<Double> ratios = new ArrayList<>();
@@ -98,6 +102,14 @@ public final class WarehouseSinkBenchmark {
                         for (byte[] batch : wire) {
                             Batch decoded = decoder.decode("iot.batch.env_reading", batch);
                             loader.load(sql, decoded, RowCheck.admit(decoded), refused -> { });
+                        }
+                    });
+                    check(sql, "iot.env_readings", total);
+                    truncate(sql);
+                    double rollupRate = timed("bench-sink-rollups", total, () -> {
+                        for (byte[] batch : wire) {
+                            Batch decoded = decoder.decode("iot.batch.env_reading", batch);
+                            withRollups.load(sql, decoded, RowCheck.admit(decoded), refused -> { });
                         }
                     });
                     check(sql, "iot.env_readings", total);
@@ -128,9 +140,10 @@ public final class WarehouseSinkBenchmark {
                     });
                     check(sql, "iot.bare_env_readings", total);
                     if (round > 0) {
-                        System.out.printf("round %d: warehouse sink %,.0f rows/s, bare COPY csv %,.0f rows/s, bare COPY binary %,.0f rows/s%n",
-                                round, sinkRate, csvRate, binRate);
+                        System.out.printf("round %d: warehouse sink %,.0f rows/s (with rollups %,.0f), bare COPY csv %,.0f rows/s, "
+                                + "bare COPY binary %,.0f rows/s%n", round, sinkRate, rollupRate, csvRate, binRate);
                         sinks.add(sinkRate);
+                        rollupSinks.add(rollupRate);
                         csvs.add(csvRate);
                         binaries.add(binRate);
                         ratios.add(sinkRate / Math.max(csvRate, binRate));
@@ -146,6 +159,10 @@ public final class WarehouseSinkBenchmark {
                         + "%,.0f rows/s%n", csvMedian, binMedian);
                 System.out.printf("ratio: %.2f of the faster bare COPY (%.2f of CSV, %.2f of binary); median of the rounds' ratios "
                         + "to the faster: %.2f%n", sinkMedian / bare, sinkMedian / csvMedian, sinkMedian / binMedian, median(ratios));
+                double rollupMedian = median(rollupSinks);
+                System.out.printf("median: warehouse sink keeping the rollups exact (env_readings_1m and _1h) %,.0f rows/s: "
+                        + "%.2f of the sink without them, %.2f of the faster bare COPY%n", rollupMedian, rollupMedian / sinkMedian,
+                        rollupMedian / bare);
             }
         }
     }
@@ -177,7 +194,7 @@ public final class WarehouseSinkBenchmark {
 
     private static void truncate(Connection sql) throws Exception {
         try (Statement ddl = sql.createStatement()) {
-            ddl.execute("TRUNCATE iot.env_readings, iot.batch_ledger, iot.bare_env_readings");
+            ddl.execute("TRUNCATE iot.env_readings, iot.batch_ledger, iot.bare_env_readings, iot.env_readings_1m, iot.env_readings_1h");
         }
         sql.commit();
     }
