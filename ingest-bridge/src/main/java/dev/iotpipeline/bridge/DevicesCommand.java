@@ -14,21 +14,34 @@ import picocli.CommandLine.Parameters;
 /** {@code devices add|import|disable|list}: provisions devices in the registry file the bridge reads. */
 @Command(name = "devices", mixinStandardHelpOptions = true, description = "Provisions devices.",
         subcommands = {DevicesCommand.Add.class, DevicesCommand.Import.class, DevicesCommand.Disable.class,
-            DevicesCommand.ListDevices.class})
+            DevicesCommand.ListDevices.class},
+        footer = {"", "Examples:", "  devices add env-0001 --type env-sensor", "  devices import fleet.csv --data-dir /srv/iot-data",
+            "  devices list"})
 public final class DevicesCommand {
 
     /** What a device id may be: it is an MQTT client id and a topic level. */
     static final String DEVICE_ID = "[A-Za-z0-9._-]{1,64}";
 
-    /** Where the registry file is. */
-    static final class FileOption {
-        @Option(names = "--devices-file", defaultValue = "${env:IOT_DEVICES_FILE:-${env:IOT_DATA_DIR:-data}/devices.json}",
-                description = "Device registry file (env IOT_DEVICES_FILE, default ${DEFAULT-VALUE}).")
-        Path file;
+    /** Where the registry file is: {@code devices.json} in the pipeline's data directory, or a file named on its own. */
+    public static final class DevicesFile {
+        @Option(names = "--data-dir", defaultValue = "${env:IOT_DATA_DIR:-data}",
+                description = "Data directory of the pipeline; the registry is its devices.json (env IOT_DATA_DIR, default ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @Option(names = "--devices-file", defaultValue = "${env:IOT_DEVICES_FILE}",
+                description = "Device registry file instead of <data dir>/devices.json, e.g. a standalone bridge's (env IOT_DEVICES_FILE).")
+        Path devicesFile;
+
+        /** The registry file these options name. */
+        public Path path() {
+            return devicesFile != null ? devicesFile : dataDir.resolve("devices.json");
+        }
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Adds (or re-keys) a device; prints its secret once when generated.")
+            description = "Adds (or re-keys) a device; prints its secret once when generated.",
+            footer = {"", "Examples:", "  devices add env-0001 --type env-sensor", "  devices add trk-0017 --type gps-tracker --secret s2",
+                "  devices add env-0002 --type env-sensor --devices-file /etc/iot/devices.json"})
     static final class Add implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "DEVICE_ID")
         String id;
@@ -40,7 +53,7 @@ public final class DevicesCommand {
         String secret;
 
         @Mixin
-        FileOption file = new FileOption();
+        DevicesFile file = new DevicesFile();
 
         @Override
         public Integer call() throws Exception {
@@ -50,8 +63,8 @@ public final class DevicesCommand {
             }
             boolean generated = secret == null;
             String value = generated ? DeviceProvisioning.newSecret() : secret;
-            new DeviceProvisioning(file.file).put(id, type, value);
-            System.out.println("Device " + id + " (" + type + ") added to " + file.file);
+            new DeviceProvisioning(file.path()).put(id, type, value);
+            System.out.println("Device " + id + " (" + type + ") added to " + file.path());
             if (generated) {
                 System.out.println("Secret (shown once, store it now): " + value);
             }
@@ -61,13 +74,14 @@ public final class DevicesCommand {
 
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = "Adds (or re-keys) every device of a CSV file (id,type[,secret] per line; '#' starts a comment) "
-                    + "with one write of the registry; prints the generated secrets once, as id,secret lines.")
+                    + "with one write of the registry; prints the generated secrets once, as id,secret lines.",
+            footer = {"", "Examples:", "  devices import fleet.csv", "  devices import fleet.csv --data-dir /srv/iot-data > secrets.csv"})
     static final class Import implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "CSV_FILE")
         Path csv;
 
         @Mixin
-        FileOption file = new FileOption();
+        DevicesFile file = new DevicesFile();
 
         @Override
         public Integer call() throws Exception {
@@ -94,8 +108,8 @@ public final class DevicesCommand {
                 }
                 devices.add(new DeviceProvisioning.NewDevice(id, fields[1].strip(), secret));
             }
-            new DeviceProvisioning(file.file).putAll(devices, DeviceProvisioning.DEFAULT_ITERATIONS);
-            System.out.println(devices.size() + " devices added to " + file.file);
+            new DeviceProvisioning(file.path()).putAll(devices, DeviceProvisioning.DEFAULT_ITERATIONS);
+            System.out.println(devices.size() + " devices added to " + file.path());
             if (!generated.isEmpty()) {
                 System.out.println("Generated secrets (shown once, store them now), id,secret:");
                 generated.forEach(System.out::println);
@@ -104,18 +118,19 @@ public final class DevicesCommand {
         }
     }
 
-    @Command(name = "disable", mixinStandardHelpOptions = true, description = "Disables a device: it can no longer connect.")
+    @Command(name = "disable", mixinStandardHelpOptions = true, description = "Disables a device: it can no longer connect.",
+            footer = {"", "Examples:", "  devices disable env-0001", "  devices disable env-0001 --data-dir /srv/iot-data"})
     static final class Disable implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "DEVICE_ID")
         String id;
 
         @Mixin
-        FileOption file = new FileOption();
+        DevicesFile file = new DevicesFile();
 
         @Override
         public Integer call() throws Exception {
-            if (!new DeviceProvisioning(file.file).disable(id)) {
-                System.err.println("ERROR: no device " + id + " in " + file.file);
+            if (!new DeviceProvisioning(file.path()).disable(id)) {
+                System.err.println("ERROR: no device " + id + " in " + file.path());
                 return 1;
             }
             System.out.println("Device " + id + " disabled");
@@ -123,14 +138,15 @@ public final class DevicesCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the devices.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the devices.",
+            footer = {"", "Examples:", "  devices list", "  devices list --devices-file /etc/iot/devices.json"})
     static final class ListDevices implements Callable<Integer> {
         @Mixin
-        FileOption file = new FileOption();
+        DevicesFile file = new DevicesFile();
 
         @Override
         public Integer call() {
-            var devices = new DeviceProvisioning(file.file).list();
+            var devices = new DeviceProvisioning(file.path()).list();
             System.out.printf("%-32s %-16s %s%n", "DEVICE", "TYPE", "ENABLED");
             devices.forEach(d -> System.out.printf("%-32s %-16s %s%n", d.id(), d.type(), d.enabled()));
             System.out.println("(" + devices.size() + " devices)");

@@ -36,6 +36,20 @@ class DevicesCommandTest {
     }
 
     @Test
+    void dataDirNamesTheRegistryAsUpDoesAndAnExplicitDevicesFileWins() throws Exception {
+        Path dataDir = dir.resolve("pipeline-data");
+        run("add", "env-0001", "--type", "env-sensor", "--secret", "s1", "--data-dir", dataDir.toString());
+        assertThat(new DeviceRegistry(dataDir.resolve("devices.json")).authenticate("env-0001", "s1")).isPresent();
+        assertThat(run("list", "--data-dir", dataDir.toString())).contains("env-0001", "(1 devices)");
+
+        Path elsewhere = dir.resolve("standalone.json");
+        run("add", "trk-0017", "--type", "gps-tracker", "--secret", "s2", "--data-dir", dataDir.toString(),
+                "--devices-file", elsewhere.toString());
+        assertThat(new DeviceRegistry(elsewhere).authenticate("trk-0017", "s2")).isPresent();
+        assertThat(run("list", "--data-dir", dataDir.toString())).doesNotContain("trk-0017");
+    }
+
+    @Test
     void importAddsEveryDeviceOfACsvFileWithOneWriteAndPrintsOnlyTheGeneratedSecrets() throws Exception {
         Path file = dir.resolve("devices.json");
         run("add", "env-0001", "--type", "env-sensor", "--secret", "old", "--devices-file", file.toString());

@@ -24,7 +24,10 @@ import picocli.CommandLine.Parameters;
 /** {@code ./pipeline command send|status}: commands to one device, a type, or the whole fleet. */
 @picocli.CommandLine.Command(name = "command", mixinStandardHelpOptions = true,
         description = "Commands to devices and their rollout progress.",
-        subcommands = {CommandsCommand.Send.class, CommandsCommand.Status.class})
+        subcommands = {CommandsCommand.Send.class, CommandsCommand.Status.class},
+        footer = {"", "Examples:", "  ./pipeline command send --device env-0001 --type env-sensor reboot",
+            "  ./pipeline command send --all-of-type env-sensor set-interval '{\"interval_s\":60}' --max-rate 100",
+            "  ./pipeline command status <COMMAND_ID>"})
 final class CommandsCommand {
 
     static final class Target {
@@ -39,7 +42,9 @@ final class CommandsCommand {
     }
 
     @picocli.CommandLine.Command(name = "send", mixinStandardHelpOptions = true,
-            description = "Sends a command; prints its id for 'command status'.")
+            description = "Sends a command; prints its id for 'command status'.",
+            footer = {"", "Examples:", "  ./pipeline command send --device env-0001 --type env-sensor reboot",
+                "  ./pipeline command send --all firmware-check '{}' --expires-in PT6H --max-rate 50"})
     static final class Send implements Callable<Integer> {
 
         @ArgGroup(exclusive = true, multiplicity = "1")
@@ -88,7 +93,8 @@ final class CommandsCommand {
     }
 
     @picocli.CommandLine.Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Counts a command's deliveries and expiries so far.")
+            description = "Counts a command's deliveries and expiries so far.",
+            footer = {"", "Examples:", "  ./pipeline command status 7d1f0c3e-5b7a-4f42-9a57-2f3c1e9b8d10"})
     static final class Status implements Callable<Integer> {
 
         @Parameters(index = "0", paramLabel = "COMMAND_ID")

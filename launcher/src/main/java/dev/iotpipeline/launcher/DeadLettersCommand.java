@@ -72,7 +72,9 @@ final class DeadLettersCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "One line per dead letter: where, when, device, format, reason.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "One line per dead letter: where, when, device, format, reason.",
+            footer = {"", "Examples:", "  ./pipeline deadletters list", "  ./pipeline deadletters list --reason bad-crc --device env-0001",
+                "  ./pipeline deadletters list --since 2026-12-02T10:00:00Z"})
     static final class ListLetters implements Callable<Integer> {
 
         @Mixin
@@ -102,7 +104,8 @@ final class DeadLettersCommand {
 
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = "One dead letter whole: its headers, reason and message, and the original payload as text if it is"
-                    + " printable UTF-8, else as hex (control characters are escaped either way).")
+                    + " printable UTF-8, else as hex (control characters are escaped either way).",
+            footer = {"", "Examples:", "  ./pipeline deadletters show 0@42"})
     static final class Show implements Callable<Integer> {
 
         @Parameters(index = "0", paramLabel = "LETTER", description = "partition@offset, as 'list' prints it.")
@@ -137,7 +140,9 @@ final class DeadLettersCommand {
     @Command(name = "replay", mixinStandardHelpOptions = true,
             description = "Sends the matching dead letters read from a raw topic back to it, with their original key, payload and"
                     + " headers plus " + TelemetryHeaders.REPLAY_OF + "; a letter already replayed is skipped, so replaying twice"
-                    + " stores nothing twice. A replayed reading that fails again becomes a new dead letter.")
+                    + " stores nothing twice. A replayed reading that fails again becomes a new dead letter.",
+            footer = {"", "Examples:", "  ./pipeline deadletters replay --reason unknown-format --format env-sensor/v4",
+                "  ./pipeline deadletters replay --reason device-unknown --device env-0042"})
     static final class Replay implements Callable<Integer> {
 
         @Mixin

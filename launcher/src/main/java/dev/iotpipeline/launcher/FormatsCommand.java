@@ -50,7 +50,8 @@ final class FormatsCommand {
     }
 
     @Command(name = "test", mixinStandardHelpOptions = true,
-            description = "Compiles a descriptor and converts its samples, showing each canonical record or reason; publishes nothing.")
+            description = "Compiles a descriptor and converts its samples, showing each canonical record or reason; publishes nothing.",
+            footer = {"", "Examples:", "  ./pipeline formats test env-sensor-v4.yaml --samples samples/env-sensor/v4"})
     static final class Test implements Callable<Integer> {
 
         @Parameters(index = "0", paramLabel = "FILE", description = "The descriptor (YAML).")
@@ -67,7 +68,9 @@ final class FormatsCommand {
 
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "As 'test', then, only if the descriptor compiles and every sample comes out as expected, publishes it as"
-                    + " the format's next revision; running streams app instances convert that version from then on.")
+                    + " the format's next revision; running streams app instances convert that version from then on.",
+            footer = {"", "Examples:", "  ./pipeline formats add env-sensor-v4.yaml --samples samples/env-sensor/v4",
+                "  ./pipeline formats add env-sensor-v4.yaml --samples samples/env-sensor/v4 --kafka kafka:9092"})
     static final class Add implements Callable<Integer> {
 
         @Parameters(index = "0", paramLabel = "FILE", description = "The descriptor (YAML).")
@@ -96,7 +99,8 @@ final class FormatsCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Every format version the pipeline converts: built in, or published (with its revision).")
+            description = "Every format version the pipeline converts: built in, or published (with its revision).",
+            footer = {"", "Examples:", "  ./pipeline formats list"})
     static final class ListFormats implements Callable<Integer> {
 
         @Mixin
@@ -118,7 +122,8 @@ final class FormatsCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Prints the descriptor in force for a format version.")
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Prints the descriptor in force for a format version.",
+            footer = {"", "Examples:", "  ./pipeline formats show env-sensor/v3"})
     static final class Show implements Callable<Integer> {
 
         @Parameters(index = "0", paramLabel = "FORMAT", description = "deviceType/version, e.g. env-sensor/v3.")
@@ -149,7 +154,8 @@ final class FormatsCommand {
         }
     }
 
-    @Command(name = "history", mixinStandardHelpOptions = true, description = "Every publication of descriptors, oldest first: the audit trail.")
+    @Command(name = "history", mixinStandardHelpOptions = true, description = "Every publication of descriptors, oldest first: the audit trail.",
+            footer = {"", "Examples:", "  ./pipeline formats history", "  ./pipeline formats history env-sensor/v4"})
     static final class History implements Callable<Integer> {
 
         @Parameters(index = "0", arity = "0..1", paramLabel = "FORMAT", description = "Only this deviceType/version.")
@@ -174,7 +180,8 @@ final class FormatsCommand {
 
     @Command(name = "withdraw", mixinStandardHelpOptions = true,
             description = "Withdraws a published descriptor (a tombstone, recorded in the history as the next revision): the format"
-                    + " falls back to its built-in descriptor, or, with none, its readings become unknown-format dead letters.")
+                    + " falls back to its built-in descriptor, or, with none, its readings become unknown-format dead letters.",
+            footer = {"", "Examples:", "  ./pipeline formats withdraw env-sensor/v4"})
     static final class Withdraw implements Callable<Integer> {
 
         @Parameters(index = "0", paramLabel = "FORMAT", description = "deviceType/version, e.g. env-sensor/v4.")

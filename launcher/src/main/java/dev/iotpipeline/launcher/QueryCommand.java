@@ -22,7 +22,10 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "query", mixinStandardHelpOptions = true,
         description = {"Runs SQL against the warehouse (PostgreSQL of a running './pipeline up'),",
-                "or with --lake against the lake's Parquet files (DuckDB; views env_readings and positions)."})
+                "or with --lake against the lake's Parquet files (DuckDB; views env_readings and positions)."},
+        footer = {"", "Examples:", "  ./pipeline query \"SELECT count(*) FROM iot.env_readings\"",
+            "  ./pipeline query \"SELECT * FROM iot.env_readings_1h ORDER BY bucket_start DESC LIMIT 10\"",
+            "  ./pipeline query --lake \"SELECT device_id, count(*) FROM positions GROUP BY 1\" --data-dir /srv/iot-data"})
 final class QueryCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "SQL", description = "The query, e.g. \"SELECT count(*) FROM iot.env_readings\".")

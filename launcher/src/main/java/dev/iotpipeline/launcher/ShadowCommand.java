@@ -12,12 +12,15 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ./pipeline shadow set <device> --type <type> '<json>'}: sets (part of) a device's desired state. */
 @Command(name = "shadow", mixinStandardHelpOptions = true, description = "Device shadows: desired state.",
-        subcommands = ShadowCommand.Set.class)
+        subcommands = ShadowCommand.Set.class,
+        footer = {"", "Examples:", "  ./pipeline shadow set env-0001 '{\"interval_s\":60}' --type env-sensor"})
 final class ShadowCommand {
 
     @Command(name = "set", mixinStandardHelpOptions = true,
             description = {"Merges a JSON object into a device's desired state (a field set to null removes it).",
-                    "The streams app computes the delta; the bridge sends it to the device."})
+                    "The streams app computes the delta; the bridge sends it to the device."},
+            footer = {"", "Examples:", "  ./pipeline shadow set env-0001 '{\"interval_s\":60}' --type env-sensor",
+                "  ./pipeline shadow set env-0001 '{\"interval_s\":null}' --type env-sensor    # removes the field"})
     static final class Set implements Callable<Integer> {
 
         @Parameters(index = "0", paramLabel = "DEVICE_ID")

@@ -1,12 +1,12 @@
 package dev.iotpipeline.launcher;
 
 import dev.iotpipeline.bridge.DeviceProvisioning;
+import dev.iotpipeline.bridge.DevicesCommand;
 import dev.iotpipeline.launcher.simulate.SimulatedDevice;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,6 +20,7 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,7 +29,9 @@ import picocli.CommandLine.Option;
  * with optional shares of QoS 1-style duplicates and bad payloads, and prints what it sent.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-        description = "Publishes readings from simulated devices of every format version over MQTT and HTTP.")
+        description = "Publishes readings from simulated devices of every format version over MQTT and HTTP.",
+        footer = {"", "Examples:", "  ./pipeline simulate --devices 5 --rate 50 --count 1000",
+            "  ./pipeline simulate --duration 60 --duplicates 0.05 --bad 0.02 --data-dir /srv/iot-data"})
 final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--devices", defaultValue = "2", description = "Devices per format version (default ${DEFAULT-VALUE}).")
@@ -58,9 +61,8 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--http", defaultValue = "${env:IOT_HTTP_URL:-http://127.0.0.1:8080}", description = "HTTP ingest base URL (default ${DEFAULT-VALUE}).")
     String httpUrl;
 
-    @Option(names = "--devices-file", defaultValue = "${env:IOT_DEVICES_FILE:-${env:IOT_DATA_DIR:-data}/devices.json}",
-            description = "Device registry to provision into (default ${DEFAULT-VALUE}).")
-    Path devicesFile;
+    @Mixin
+    DevicesCommand.DevicesFile registry = new DevicesCommand.DevicesFile();
 
     @Option(names = "--seed", defaultValue = "1", description = "Random seed: the same seed sends the same readings.")
     long seed;
@@ -124,7 +126,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     private List<SimulatedDevice> provision() throws Exception {
-        DeviceProvisioning registry = new DeviceProvisioning(devicesFile);
+        DeviceProvisioning provisioning = new DeviceProvisioning(registry.path());
         List<SimulatedDevice> devices = new ArrayList<>();
         for (String format : SimulatedDevice.FORMATS) {
             for (int i = 1; i <= devicesPerFormat; i++) {
@@ -132,10 +134,10 @@ final class SimulateCommand implements Callable<Integer> {
                 String secret = "sim-secret-" + id;
                 SimulatedDevice device = new SimulatedDevice(id, format, secret, seed * 31 + id.hashCode());
                 devices.add(device);
-                registry.ensure(id, device.deviceType(), secret);
+                provisioning.ensure(id, device.deviceType(), secret);
             }
         }
-        System.out.printf("Provisioned %d simulated devices (%d per format version) in %s%n", devices.size(), devicesPerFormat, devicesFile);
+        System.out.printf("Provisioned %d simulated devices (%d per format version) in %s%n", devices.size(), devicesPerFormat, registry.path());
         return devices;
     }
 

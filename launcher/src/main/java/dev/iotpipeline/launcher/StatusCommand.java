@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
  * the components' own metrics endpoints, the warehouse and the lake directory.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Shows what has flowed through each stage of a running './pipeline up'.")
+        description = "Shows what has flowed through each stage of a running './pipeline up'.",
+        footer = {"", "Examples:", "  ./pipeline status", "  ./pipeline status --data-dir /srv/iot-data --postgres-port 5433"})
 final class StatusCommand implements Callable<Integer> {
 
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)})?\\s+(\\S+)$");

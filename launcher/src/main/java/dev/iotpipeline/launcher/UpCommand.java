@@ -10,7 +10,9 @@ import picocli.CommandLine.Option;
 
 /** {@code ./pipeline up}: starts everything and runs until Ctrl-C or SIGTERM. */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Starts the whole pipeline on 127.0.0.1 and runs until Ctrl-C (SIGTERM).")
+        description = "Starts the whole pipeline on 127.0.0.1 and runs until Ctrl-C (SIGTERM).",
+        footer = {"", "Examples:", "  ./pipeline up", "  ./pipeline up --batch-max-age-ms 5000",
+            "  ./pipeline up --data-dir /srv/iot-data --kafka-port 19092"})
 final class UpCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", defaultValue = "${env:IOT_DATA_DIR:-data}",

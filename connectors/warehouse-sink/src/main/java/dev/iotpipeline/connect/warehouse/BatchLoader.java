@@ -3,6 +3,7 @@ package dev.iotpipeline.connect.warehouse;
 import dev.iotpipeline.connect.common.Batch;
 import dev.iotpipeline.connect.common.RefusedRow;
 import dev.iotpipeline.connect.common.RowCheck;
+import dev.iotpipeline.schemas.contract.MeasurementFamily;
 import java.io.IOException;
 import java.io.StringReader;
 import java.sql.Connection;
@@ -98,11 +99,10 @@ public final class BatchLoader {
                 return new Result(batch.batchId(), true, batch.readings().size(), 0, 0);
             }
             List<RefusedRow> refused = new ArrayList<>(admission.refused());
-            int inserted = new Isolation(connection, table, batch.readingSchema(), admission, refused,
-                    knownColumns.get(table)).insertAll();
-            if (rollups != null && inserted > 0) {
-                // Every admitted reading's bucket: one the table already had or refused is recomputed to the same values.
-                rollups.update(connection, batch.family(), admission.admitted());
+            Isolation isolation = new Isolation(connection, batch, admission, refused, knownColumns.get(table));
+            int inserted = isolation.insertAll();
+            if (rollups != null) {
+                rollups.update(connection, batch.family(), isolation.inserted);
             }
             refused.sort(Comparator.comparingInt(RefusedRow::position));
             deadLetters.accept(refused);
@@ -180,6 +180,7 @@ public final class BatchLoader {
      */
     private final class Isolation {
         private final Connection connection;
+        private final MeasurementFamily family;
         private final String table;
         private final Schema schema;
         private final RowCheck.Admission admission;
@@ -187,12 +188,15 @@ public final class BatchLoader {
         private final String qualified;
         private final String columns;
         private BinaryCopyRows binary;
+        /** The readings inserted, for the rollups: the table's new rows, not those it already had. */
+        final List<Rollups.Inserted> inserted = new ArrayList<>();
 
-        Isolation(Connection connection, String table, Schema schema, RowCheck.Admission admission, List<RefusedRow> refused,
+        Isolation(Connection connection, Batch batch, RowCheck.Admission admission, List<RefusedRow> refused,
                   Map<String, String> columnTypes) {
             this.connection = connection;
-            this.table = table;
-            this.schema = schema;
+            this.family = batch.family();
+            this.table = family.tableName();
+            this.schema = batch.readingSchema();
             this.admission = admission;
             this.refused = refused;
             this.qualified = TableDefinitions.quote(dbSchema) + "." + TableDefinitions.quote(table);
@@ -208,6 +212,9 @@ public final class BatchLoader {
             try {
                 int copied = copy(qualified, admission.admitted());
                 connection.releaseSavepoint(direct);
+                if (rollups != null) {
+                    admission.admitted().forEach(reading -> inserted.add(Rollups.Inserted.of(reading)));
+                }
                 return copied;
             } catch (SQLException e) {
                 if (!DatabaseErrors.isDataError(e)) {
@@ -266,12 +273,19 @@ public final class BatchLoader {
         private int copyAndInsert(List<GenericRecord> readings, boolean part) throws SQLException {
             copy("staging_" + table, readings);
             try (Statement sql = connection.createStatement()) {
-                int inserted = sql.executeUpdate("INSERT INTO " + qualified + " (" + columns + ") SELECT " + columns
-                        + " FROM staging_" + table + " ON CONFLICT (device_id, message_id) DO NOTHING");
+                List<Rollups.Inserted> rows = new ArrayList<>();
+                try (ResultSet returned = sql.executeQuery("INSERT INTO " + qualified + " (" + columns + ") SELECT " + columns
+                        + " FROM staging_" + table + " ON CONFLICT (device_id, message_id) DO NOTHING RETURNING "
+                        + Rollups.returning(family))) {
+                    while (returned.next()) {
+                        rows.add(Rollups.Inserted.of(returned, family));
+                    }
+                }
                 if (part) { // staging empties at commit; the next part must not insert this one again
                     sql.execute("TRUNCATE staging_" + table);
                 }
-                return inserted;
+                inserted.addAll(rows); // only once this part's savepoint holds: a refused part inserted nothing
+                return rows.size();
             }
         }
 

@@ -32,6 +32,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -134,28 +135,56 @@ class RollupsIT {
         Arbitrary<Double> batteryPct = Arbitraries.doubles().between(0, 100).ofScale(0).injectNull(0.5);
         Arbitrary<Double> batteryV = Arbitraries.doubles().between(2.5, 4.2).ofScale(3).injectNull(0.5);
         return Combinators.combine(Arbitraries.integers().between(0, 2), eventTimes(), temperature, humidity, batteryPct, batteryV,
-                Arbitraries.of(false, false, false, true))
-                .as((device, time, t, h, pct, volts, fault) -> EnvReading.newBuilder(TestBatches.env("dev-" + device, "tbd", time, t))
+                Arbitraries.of(false, false, false, true), twins())
+                .as((device, time, t, h, pct, volts, fault, twin) -> twin ? null
+                        : EnvReading.newBuilder(TestBatches.env("dev-" + device, "tbd", time, t))
                         .setTemperatureC(fault ? null : t).setHumidityPct(fault ? null : h).setBatteryPct(pct).setBatteryV(volts)
                         .setSensorFault(fault).build())
-                .list().ofMinSize(1).ofMaxSize(40);
+                .list().ofMinSize(1).ofMaxSize(40).filter(pool -> pool.stream().anyMatch(Objects::nonNull))
+                .map(pool -> withTwins(pool, of -> EnvReading.newBuilder(of).setBatteryPct(of.getBatteryPct() == null ? 50.0 : null)
+                        .setBatteryV(of.getBatteryV() == null ? 3.6 : of.getBatteryV() + 0.1).build()));
+    }
+
+    /** A third of the pool's readings are twins: another reading of the previous one's device and event time. */
+    private static Arbitrary<Boolean> twins() {
+        return Arbitraries.of(false, false, true);
+    }
+
+    /** Replaces each null (a twin) by {@code twin} of the reading before it; a leading one is dropped. */
+    private static <T> List<T> withTwins(List<T> pool, UnaryOperator<T> twin) {
+        List<T> filled = new ArrayList<>();
+        for (T reading : pool) {
+            if (reading != null) {
+                filled.add(reading);
+            } else if (!filled.isEmpty()) {
+                filled.add(twin.apply(filled.get(filled.size() - 1)));
+            }
+        }
+        return filled;
     }
 
     @Provide
     Arbitrary<List<Position>> positionPool() {
         return Combinators.combine(Arbitraries.integers().between(0, 2), eventTimes(),
                         Arbitraries.doubles().between(-89, 89).ofScale(6), Arbitraries.doubles().between(-179, 179).ofScale(6),
-                        Arbitraries.doubles().between(0, 40).ofScale(2).injectNull(0.3))
-                .as((device, time, lat, lon, speed) -> Position.newBuilder(TestBatches.position("dev-" + device, "tbd", time))
+                        Arbitraries.doubles().between(0, 40).ofScale(2).injectNull(0.3), twins())
+                .as((device, time, lat, lon, speed, twin) -> twin ? null
+                        : Position.newBuilder(TestBatches.position("dev-" + device, "tbd", time))
                         .setLatitude(lat).setLongitude(lon).setSpeedMps(speed).build())
-                .list().ofMinSize(1).ofMaxSize(40);
+                .list().ofMinSize(1).ofMaxSize(40).filter(pool -> pool.stream().anyMatch(Objects::nonNull))
+                .map(pool -> withTwins(pool, of -> Position.newBuilder(of).setLatitude(-of.getLatitude())
+                        .setLongitude(of.getLongitude() / 2).build()));
     }
 
-    /** Within three hours, on a coarse grid so readings share minutes, hours and event times; a fifth of them months late. */
+    /**
+     * Within three hours, on a coarse grid (every 5 minutes, plus 20 s steps inside a minute) so
+     * readings share minutes, hours and event times; a fifth of them 95 days late.
+     */
     private static Arbitrary<Instant> eventTimes() {
-        Arbitrary<Instant> recent = Arbitraries.integers().between(0, 3 * 3600 / 20).map(step -> NOW.plusSeconds(step * 20L));
-        Arbitrary<Instant> late = Arbitraries.integers().between(0, 3600 / 20).map(step -> NOW.minus(Duration.ofDays(95))
-                .plusSeconds(step * 20L));
+        Arbitrary<Integer> slot = Arbitraries.integers().between(0, 3 * 12 - 1);
+        Arbitrary<Integer> second = Arbitraries.of(0, 20, 40);
+        Arbitrary<Instant> recent = Combinators.combine(slot, second).as((s, sec) -> NOW.plusSeconds(s * 300L + sec));
+        Arbitrary<Instant> late = Combinators.combine(slot, second).as((s, sec) -> NOW.minus(Duration.ofDays(95)).plusSeconds(s * 300L + sec));
         return Arbitraries.frequencyOf(Tuple.of(4, recent), Tuple.of(1, late));
     }
 
@@ -197,6 +226,7 @@ class RollupsIT {
             row.put("battery_pct_last", last == null ? null : last.get("battery_pct"));
             row.put("battery_v_last", last == null ? null : last.get("battery_v"));
             row.put("battery_time", last == null ? null : last.get("event_time"));
+            row.put("battery_message_id", last == null ? null : last.get("message_id"));
             expected.put(key, row);
         });
         return expected;
