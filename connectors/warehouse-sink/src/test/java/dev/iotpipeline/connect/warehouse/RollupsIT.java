@@ -43,6 +43,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * The rollup tables on a real PostgreSQL equal an aggregation over the raw rows after every batch,
@@ -83,13 +84,44 @@ class RollupsIT {
     void envRollupsEqualTheAggregationOfTheRawRowsAfterEveryBatch(@ForAll("envPool") List<EnvReading> pool,
                                                                   @ForAll("deliveries") List<Delivery> deliveries) throws Exception {
         String schema = "env" + SCHEMAS.incrementAndGet();
-        List<EnvReading> unique = withMessageIds(pool, (r, id) -> EnvReading.newBuilder(r).setMessageId(id).build());
+        deliverAndCheck(schema, withMessageIds(pool, (r, id) -> EnvReading.newBuilder(r).setMessageId(id).build()), deliveries,
+                TestBatches::envBatch, sql -> {
+                    List<Map<String, Object>> raw = rows(sql, "SELECT * FROM " + schema + ".env_readings");
+                    assertEqual(rows(sql, "SELECT * FROM " + schema + ".env_readings_1m"), expectedEnv(raw, ChronoUnit.MINUTES),
+                            schema + " 1m");
+                    assertEqual(rows(sql, "SELECT * FROM " + schema + ".env_readings_1h"), expectedEnv(raw, ChronoUnit.HOURS),
+                            schema + " 1h");
+                });
+    }
+
+    @Property(tries = 25)
+    void positionRollupsEqualTheAggregationOfTheRawRowsAfterEveryBatch(@ForAll("positionPool") List<Position> pool,
+                                                                       @ForAll("deliveries") List<Delivery> deliveries) throws Exception {
+        String schema = "pos" + SCHEMAS.incrementAndGet();
+        deliverAndCheck(schema, withMessageIds(pool, (p, id) -> Position.newBuilder(p).setMessageId(id).build()), deliveries,
+                TestBatches::positionBatch, sql -> assertEqual(rows(sql, "SELECT * FROM " + schema + ".positions_1h"),
+                        expectedPositions(rows(sql, "SELECT * FROM " + schema + ".positions")), schema + " positions 1h"));
+    }
+
+    /** A batch envelope of readings: partition, first offset, readings. */
+    private interface Envelope<T> {
+        SpecificRecord of(int partition, long firstOffset, List<T> readings);
+    }
+
+    /** What is checked after every batch. */
+    private interface Check {
+        void run(Connection sql) throws Exception;
+    }
+
+    /** Loads the deliveries one batch at a time (replaying the previous batch first where asked) and checks after each. */
+    private static <T> void deliverAndCheck(String schema, List<T> unique, List<Delivery> deliveries, Envelope<T> envelope, Check check)
+            throws Exception {
         BatchLoader loader = new BatchLoader(schema, "loaded_batches");
         Batch previous = null;
         long offset = 0;
         for (Delivery delivery : deliveries) {
-            List<EnvReading> readings = delivery.picks().stream().map(i -> unique.get(i % unique.size())).toList();
-            Batch batch = TestBatches.decoded(TestBatches.envBatch(0, offset, readings));
+            List<T> readings = delivery.picks().stream().map(i -> unique.get(i % unique.size())).toList();
+            Batch batch = TestBatches.decoded(envelope.of(0, offset, readings));
             offset += readings.size();
             if (delivery.replayPrevious() && previous != null) {
                 load(loader, previous);
@@ -97,33 +129,7 @@ class RollupsIT {
             load(loader, batch);
             previous = batch;
             try (Connection sql = connection()) {
-                List<Map<String, Object>> raw = rows(sql, "SELECT * FROM " + schema + ".env_readings");
-                assertEqual(rows(sql, "SELECT * FROM " + schema + ".env_readings_1m"), expectedEnv(raw, ChronoUnit.MINUTES), schema + " 1m");
-                assertEqual(rows(sql, "SELECT * FROM " + schema + ".env_readings_1h"), expectedEnv(raw, ChronoUnit.HOURS), schema + " 1h");
-            }
-        }
-    }
-
-    @Property(tries = 25)
-    void positionRollupsEqualTheAggregationOfTheRawRowsAfterEveryBatch(@ForAll("positionPool") List<Position> pool,
-                                                                       @ForAll("deliveries") List<Delivery> deliveries) throws Exception {
-        String schema = "pos" + SCHEMAS.incrementAndGet();
-        List<Position> unique = withMessageIds(pool, (p, id) -> Position.newBuilder(p).setMessageId(id).build());
-        BatchLoader loader = new BatchLoader(schema, "loaded_batches");
-        Batch previous = null;
-        long offset = 0;
-        for (Delivery delivery : deliveries) {
-            List<Position> positions = delivery.picks().stream().map(i -> unique.get(i % unique.size())).toList();
-            Batch batch = TestBatches.decoded(TestBatches.positionBatch(0, offset, positions));
-            offset += positions.size();
-            if (delivery.replayPrevious() && previous != null) {
-                load(loader, previous);
-            }
-            load(loader, batch);
-            previous = batch;
-            try (Connection sql = connection()) {
-                List<Map<String, Object>> raw = rows(sql, "SELECT * FROM " + schema + ".positions");
-                assertEqual(rows(sql, "SELECT * FROM " + schema + ".positions_1h"), expectedPositions(raw), schema + " positions 1h");
+                check.run(sql);
             }
         }
     }
