@@ -135,7 +135,11 @@ final class HangingTransactions {
                 List.of(open.partition()), version);
     }
 
-    /** The open transactions on the node's partitions that no coordinator will ever end. */
+    /**
+     * The open transactions on the node's partitions that no coordinator will ever end, once the
+     * coordinator's view is {@link #settled} (or {@code settle} has passed: then a producer it still
+     * does not know is taken as unknown, and its transaction is aborted).
+     */
     static List<Open> find(Admin admin, Duration settle) throws ExecutionException, InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + settle.toNanos();
         while (true) {
@@ -154,22 +158,39 @@ final class HangingTransactions {
             }
             Map<Long, TransactionDescription> byProducer = coordinatorView(admin,
                     open.stream().map(o -> o.producer().producerId()).collect(Collectors.toSet()));
-            boolean completing = byProducer.values().stream().anyMatch(t -> COMPLETING.contains(t.state()));
-            if (completing && System.nanoTime() < deadline) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200)); // markers on their way
+            if (!settled(open, byProducer) && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
                 continue;
             }
-            List<Open> hanging = new ArrayList<>();
-            for (Open candidate : open) {
-                Optional<TransactionDescription> coordinator = Optional.ofNullable(byProducer.get(candidate.producer().producerId()));
-                boolean tracked = coordinator.filter(t -> IN_PROGRESS.contains(t.state())
-                        && t.topicPartitions().contains(candidate.partition())).isPresent();
-                if (!tracked) {
-                    hanging.add(new Open(candidate.partition(), candidate.producer(), coordinator));
-                }
-            }
-            return hanging;
+            return hanging(open, byProducer);
         }
+    }
+
+    /**
+     * Whether the coordinator's view can be trusted yet: no transaction of these producers is being
+     * completed (its markers are on their way), and the coordinator knows every one of them. Right
+     * after a start it lists nothing for a transaction log partition it has not begun to load (no
+     * error, an empty list), and a transaction it recorded as committed would be taken for unknown
+     * and aborted.
+     */
+    static boolean settled(List<Open> open, Map<Long, TransactionDescription> byProducer) {
+        boolean completing = byProducer.values().stream().anyMatch(t -> COMPLETING.contains(t.state()));
+        boolean unknown = open.stream().anyMatch(o -> !byProducer.containsKey(o.producer().producerId()));
+        return !completing && !unknown;
+    }
+
+    /** The open transactions the coordinator does not track as in progress on their partition, with what it says of their producer. */
+    static List<Open> hanging(List<Open> open, Map<Long, TransactionDescription> byProducer) {
+        List<Open> hanging = new ArrayList<>();
+        for (Open candidate : open) {
+            Optional<TransactionDescription> coordinator = Optional.ofNullable(byProducer.get(candidate.producer().producerId()));
+            boolean tracked = coordinator.filter(t -> IN_PROGRESS.contains(t.state())
+                    && t.topicPartitions().contains(candidate.partition())).isPresent();
+            if (!tracked) {
+                hanging.add(new Open(candidate.partition(), candidate.producer(), coordinator));
+            }
+        }
+        return hanging;
     }
 
     private static List<Open> openTransactions(Admin admin) throws ExecutionException, InterruptedException, TimeoutException {

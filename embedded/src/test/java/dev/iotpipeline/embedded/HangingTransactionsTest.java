@@ -3,6 +3,8 @@ package dev.iotpipeline.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iotpipeline.embedded.HangingTransactions.Open;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -57,6 +59,32 @@ class HangingTransactionsTest {
         TxnMarkerEntry abort = HangingTransactions.marker(new Open(PARTITION, OPEN_AT_EPOCH_4, Optional.empty()), TransactionResult.ABORT);
         assertThat(abort.transactionResult()).isEqualTo(TransactionResult.ABORT);
         assertThat(abort.producerEpoch()).as("the epoch of the records it ends").isEqualTo((short) 4);
+    }
+
+    /**
+     * CI found it: right after a start the coordinator listed nothing for a producer whose
+     * transaction it had recorded as committed (its log partition not loaded yet), and the
+     * transaction was aborted as unknown. Until every producer is known, the view is not settled.
+     */
+    @Test
+    void theCoordinatorsViewIsNotSettledWhileAProducerIsUnknownOrATransactionIsBeingCompleted() {
+        Open open = new Open(PARTITION, OPEN_AT_EPOCH_4, Optional.empty());
+
+        assertThat(HangingTransactions.settled(List.of(open), Map.of())).as("the producer not listed yet").isFalse();
+        assertThat(HangingTransactions.settled(List.of(open), Map.of(7L, coordinator(TransactionState.PREPARE_COMMIT, 4))))
+                .as("its markers on their way").isFalse();
+        assertThat(HangingTransactions.settled(List.of(open), Map.of(7L, coordinator(TransactionState.COMPLETE_COMMIT, 5)))).isTrue();
+        assertThat(HangingTransactions.hanging(List.of(open), Map.of(7L, coordinator(TransactionState.COMPLETE_COMMIT, 5))))
+                .singleElement().satisfies(hanging -> assertThat(hanging.committed()).isTrue());
+    }
+
+    @Test
+    void aTransactionTheCoordinatorTracksOnItsPartitionIsNotHanging() {
+        Open open = new Open(PARTITION, OPEN_AT_EPOCH_4, Optional.empty());
+        TransactionDescription ongoing = new TransactionDescription(1, TransactionState.ONGOING, 7, 4, 10_000, OptionalLong.empty(),
+                Set.of(PARTITION));
+
+        assertThat(HangingTransactions.hanging(List.of(open), Map.of(7L, ongoing))).isEmpty();
     }
 
     private static TransactionDescription coordinator(TransactionState state, int epoch) {
