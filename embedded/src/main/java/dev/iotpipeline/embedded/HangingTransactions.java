@@ -68,6 +68,8 @@ final class HangingTransactions {
             TransactionState.PREPARE_COMMIT, TransactionState.PREPARE_ABORT, TransactionState.PREPARE_EPOCH_FENCE);
     private static final Set<TransactionState> COMPLETING = EnumSet.of(TransactionState.PREPARE_COMMIT,
             TransactionState.PREPARE_ABORT, TransactionState.PREPARE_EPOCH_FENCE);
+    /** A WriteTxnMarkers response for one marker is a few dozen bytes; anything near this is not one. */
+    private static final int MAX_RESPONSE_BYTES = 1 << 20;
     /** Transactions version 2 (KIP-890): the coordinator ends a transaction with the producer epoch bumped. */
     private static final short TRANSACTIONS_V2 = 2;
 
@@ -266,7 +268,11 @@ final class HangingTransactions {
             out.write(request.array(), request.arrayOffset() + request.position(), request.remaining());
             out.flush();
             DataInputStream in = new DataInputStream(socket.getInputStream());
-            byte[] response = new byte[in.readInt()];
+            int size = in.readInt();
+            if (size < 0 || size > MAX_RESPONSE_BYTES) {
+                throw new IOException("a WriteTxnMarkers response of " + size + " bytes from " + listener);
+            }
+            byte[] response = new byte[size];
             in.readFully(response);
             WriteTxnMarkersResponse parsed;
             try {

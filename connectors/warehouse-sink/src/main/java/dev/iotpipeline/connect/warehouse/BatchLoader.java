@@ -213,7 +213,7 @@ public final class BatchLoader {
                 int copied = copy(qualified, admission.admitted());
                 connection.releaseSavepoint(direct);
                 if (rollups != null) {
-                    admission.admitted().forEach(reading -> inserted.add(Rollups.Inserted.of(reading)));
+                    admission.admitted().forEach(reading -> inserted.add(Rollups.Inserted.of(reading, family)));
                 }
                 return copied;
             } catch (SQLException e) {

@@ -13,7 +13,6 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -47,8 +46,8 @@ final class Rollups {
     record Inserted(String deviceId, String messageId, Instant eventTime, Double temperature, Double humidity, Double batteryPct,
                     Double batteryV, boolean fault) {
 
-        static Inserted of(GenericRecord reading) {
-            boolean env = reading.getSchema().getField("temperature_c") != null;
+        static Inserted of(GenericRecord reading, MeasurementFamily family) {
+            boolean env = family == MeasurementFamily.ENV_READING;
             return new Inserted(Batch.text(reading, "device_id"), Batch.text(reading, "message_id"), Batch.eventTime(reading),
                     env ? (Double) reading.get("temperature_c") : null, env ? (Double) reading.get("humidity_pct") : null,
                     env ? (Double) reading.get("battery_pct") : null, env ? (Double) reading.get("battery_v") : null,
@@ -288,8 +287,20 @@ final class Rollups {
                 + "last_time = EXCLUDED.last_time, last_latitude = EXCLUDED.last_latitude, last_longitude = EXCLUDED.last_longitude";
     }
 
+    /** Code point order without allocating (it runs for every inserted reading that carries a battery value). */
     private static int compareCodePoints(String a, String b) {
-        return Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int x = a.codePointAt(i);
+            int y = b.codePointAt(j);
+            if (x != y) {
+                return Integer.compare(x, y);
+            }
+            i += Character.charCount(x);
+            j += Character.charCount(y);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     private String table(String name) {

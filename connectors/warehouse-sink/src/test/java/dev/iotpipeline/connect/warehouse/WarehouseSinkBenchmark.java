@@ -98,20 +98,10 @@ public final class WarehouseSinkBenchmark {
                 List<Double> ratios = new ArrayList<>();
                 for (int round = 0; round <= ROUNDS; round++) {
                     truncate(sql);
-                    double sinkRate = timed("bench-sink", total, () -> {
-                        for (byte[] batch : wire) {
-                            Batch decoded = decoder.decode("iot.batch.env_reading", batch);
-                            loader.load(sql, decoded, RowCheck.admit(decoded), refused -> { });
-                        }
-                    });
+                    double sinkRate = timed("bench-sink", total, () -> loadAll(sql, loader, decoder, wire));
                     check(sql, "iot.env_readings", total);
                     truncate(sql);
-                    double rollupRate = timed("bench-sink-rollups", total, () -> {
-                        for (byte[] batch : wire) {
-                            Batch decoded = decoder.decode("iot.batch.env_reading", batch);
-                            withRollups.load(sql, decoded, RowCheck.admit(decoded), refused -> { });
-                        }
-                    });
+                    double rollupRate = timed("bench-sink-rollups", total, () -> loadAll(sql, withRollups, decoder, wire));
                     check(sql, "iot.env_readings", total);
                     if (binary.isEmpty()) { // PostgreSQL's own binary COPY encoding of the same rows, prepared in advance
                         for (int b = 0; b < wire.size(); b++) {
@@ -164,6 +154,14 @@ public final class WarehouseSinkBenchmark {
                         + "%.2f of the sink without them, %.2f of the faster bare COPY%n", rollupMedian, rollupMedian / sinkMedian,
                         rollupMedian / bare);
             }
+        }
+    }
+
+    /** The sink's write path: each batch decoded from the wire format, checked and loaded in a transaction of its own. */
+    private static void loadAll(Connection sql, BatchLoader loader, BatchDecoder decoder, List<byte[]> wire) throws Exception {
+        for (byte[] batch : wire) {
+            Batch decoded = decoder.decode("iot.batch.env_reading", batch);
+            loader.load(sql, decoded, RowCheck.admit(decoded), refused -> { });
         }
     }
 
