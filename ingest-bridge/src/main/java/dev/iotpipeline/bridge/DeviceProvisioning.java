@@ -91,6 +91,15 @@ public final class DeviceProvisioning {
         return true;
     }
 
+    /**
+     * Removes a device from the registry: it can no longer connect, and a running bridge disconnects
+     * it at its next publish (bridges look at the file at most a second after it changed). Returns
+     * false when there is no such device.
+     */
+    public boolean remove(String id) throws IOException {
+        return registry.remove(id);
+    }
+
     public Optional<ProvisionedDevice> find(String id) {
         return registry.find(id).map(DeviceProvisioning::view);
     }

@@ -51,6 +51,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private IngestBridge bridge;
     private String externalKafka;
     private final Map<String, String> bridgeOverrides = new HashMap<>();
+    private final Map<String, Integer> retention = new HashMap<>();
 
     public EmbeddedPipeline(EmbeddedSettings settings, PrintStream out) {
         this.settings = settings;
@@ -63,6 +64,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
      */
     public EmbeddedPipeline usingKafka(String bootstrapServers) {
         this.externalKafka = bootstrapServers;
+        return this;
+    }
+
+    /** Days each store keeps ({@link RetentionOption}), on top of the sinks' defaults. Call before {@link #start()}. */
+    public EmbeddedPipeline withRetention(Map<String, Integer> days) {
+        retention.putAll(days);
         return this;
     }
 
@@ -109,8 +116,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 createSinkDeadLetterTopics();
                 connect = ConnectWorker.start(bootstrapServers(), settings.connectPort(), settings.connectDir());
                 running.push(connect);
-                connect.putConnector(WAREHOUSE_SINK, warehouseSinkConfig(warehouse.jdbcUrl(), registry.confluentApiUrl()));
-                connect.putConnector(LAKE_SINK, lakeSinkConfig(settings.lakeDir(), registry.confluentApiUrl()));
+                Map<String, String> warehouseConfig = warehouseSinkConfig(warehouse.jdbcUrl(), registry.confluentApiUrl());
+                warehouseConfig.putAll(RetentionOption.warehouseConfig(retention));
+                connect.putConnector(WAREHOUSE_SINK, warehouseConfig);
+                Map<String, String> lakeConfig = lakeSinkConfig(settings.lakeDir(), registry.confluentApiUrl());
+                lakeConfig.putAll(RetentionOption.lakeConfig(retention));
+                connect.putConnector(LAKE_SINK, lakeConfig);
             });
             // Last: devices are acknowledged only once everything behind the bridge runs.
             step("ingest bridge (MQTT, HTTP)", () -> {

@@ -3,6 +3,9 @@ package dev.iotpipeline.launcher;
 import dev.iotpipeline.streams.batch.BatchPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -12,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = "Starts the whole pipeline on 127.0.0.1 and runs until Ctrl-C (SIGTERM).",
         footer = {"", "Examples:", "  ./pipeline up", "  ./pipeline up --batch-max-age-ms 5000",
-            "  ./pipeline up --data-dir /srv/iot-data --kafka-port 19092"})
+            "  ./pipeline up --data-dir /srv/iot-data --kafka-port 19092", "  ./pipeline up --retention env_readings=730,lake=0"})
 final class UpCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", defaultValue = "${env:IOT_DATA_DIR:-data}",
@@ -79,6 +82,12 @@ final class UpCommand implements Callable<Integer> {
             description = "A micro-batch closes before its records exceed this many bytes (env IOT_BATCH_MAX_BYTES, default ${DEFAULT-VALUE}).")
     long batchMaxBytes;
 
+    @Option(names = "--retention", split = ",", defaultValue = "${env:IOT_RETENTION:-}",
+            description = "Days a store keeps, by event time, as TABLE=DAYS (repeat or comma-separate): env_readings, "
+                    + "positions (default 400, whole months), env_readings_1m (90), env_readings_1h, positions_1h (0: forever), "
+                    + "lake (400, whole days). Older late readings are dead-lettered as expired (env IOT_RETENTION).")
+    List<String> retention = new ArrayList<>();
+
     @Option(names = "--log-level", defaultValue = "${env:IOT_LOG_LEVEL:-INFO}",
             description = "Log level of the pipeline's own components: ERROR, WARN, INFO, DEBUG, TRACE "
                     + "(env IOT_LOG_LEVEL, default ${DEFAULT-VALUE}).")
@@ -87,7 +96,9 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         EmbeddedSettings settings;
+        Map<String, Integer> retentionDays;
         try {
+            retentionDays = RetentionOption.parse(retention);
             settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort, postgresPort, connectPort, streamsHttpPort,
                     new EmbeddedSettings.BridgePorts(mqttPort, mqttTlsPort, httpPort, httpsPort, bridgeManagementPort), new BatchPolicy(batchMaxRecords, batchMaxBytes, Duration.ofMillis(batchMaxAgeMs)));
         } catch (IllegalArgumentException e) {
@@ -100,7 +111,7 @@ final class UpCommand implements Callable<Integer> {
 
         EmbeddedPipeline pipeline;
         try {
-            pipeline = new EmbeddedPipeline(settings, System.out);
+            pipeline = new EmbeddedPipeline(settings, System.out).withRetention(retentionDays);
             if (!kafkaBootstrapServers.isBlank()) {
                 pipeline.usingKafka(kafkaBootstrapServers.strip());
             }

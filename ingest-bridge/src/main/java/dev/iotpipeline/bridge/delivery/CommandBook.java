@@ -79,6 +79,12 @@ public final class CommandBook {
         return expiredUndelivered;
     }
 
+    /** Forgets a command (withdrawn: its device was erased); true when it was pending. */
+    public boolean remove(String commandId) {
+        delivered.remove(commandId);
+        return pending.remove(commandId) != null;
+    }
+
     public Command get(String commandId) {
         return pending.get(commandId);
     }

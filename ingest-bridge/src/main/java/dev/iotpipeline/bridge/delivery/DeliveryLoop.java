@@ -166,6 +166,12 @@ public final class DeliveryLoop implements Deliveries, AutoCloseable {
         try {
             switch (record.topic()) {
                 case Topics.COMMANDS -> {
+                    if (record.value() == null) {
+                        if (record.key() != null) {
+                            dispatcher.onCommandWithdrawn(record.key());
+                        }
+                        return;
+                    }
                     Command command = commands.deserialize(record.topic(), record.value());
                     if (command != null) {
                         dispatcher.onCommand(command);
@@ -178,6 +184,10 @@ public final class DeliveryLoop implements Deliveries, AutoCloseable {
                     }
                 }
                 default -> {
+                    if (record.value() == null && record.key() != null) {
+                        dispatcher.onShadowErased(record.key());
+                        return;
+                    }
                     DeviceShadow shadow = record.value() == null ? null : shadows.deserialize(record.topic(), record.value());
                     if (shadow != null) {
                         dispatcher.onShadow(shadow);

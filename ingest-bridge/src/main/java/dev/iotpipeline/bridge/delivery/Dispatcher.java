@@ -60,6 +60,18 @@ final class Dispatcher {
         }
     }
 
+    /** A tombstone for a command (its device was erased): it is no longer delivered. */
+    void onCommandWithdrawn(String commandId) {
+        if (book.remove(commandId)) {
+            pacer.forgetGroups(id -> book.get(id) == null);
+        }
+    }
+
+    /** A tombstone for a shadow (its device was erased): no delta of it is delivered any more. */
+    void onShadowErased(String deviceId) {
+        latestShadows.remove(deviceId);
+    }
+
     void onStatus(CommandStatus status) {
         if (status.getStatus() == DeliveryStatus.DELIVERED) {
             book.markDelivered(status.getCommandId(), status.getDeviceId());

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Maintains each device's shadow from its reported and desired state updates (both compacted
  * topics keyed by device id, read by this one processor so their updates for a device are applied
- * in one order) and emits every new version with its delta to the shadow topic.
+ * in one order) and emits every new version with its delta to the shadow topic. A tombstone on
+ * either state topic erases the shadow.
  */
 public final class ShadowProcessor implements Processor<String, byte[], String, Object> {
 
@@ -49,6 +50,10 @@ public final class ShadowProcessor implements Processor<String, byte[], String, 
 
     @Override
     public void process(Record<String, byte[]> record) {
+        if (record.value() == null && record.key() != null) {
+            erase(record);
+            return;
+        }
         ShadowState update;
         try {
             update = deserializer.deserialize(context.recordMetadata().map(m -> m.topic()).orElse(""), record.headers(),
@@ -91,6 +96,17 @@ public final class ShadowProcessor implements Processor<String, byte[], String, 
                 .build();
         shadows.put(record.key(), next);
         context.forward(new Record<>(record.key(), next, record.timestamp()), SINK);
+    }
+
+    /**
+     * A tombstone on either state topic (a device erased): the shadow is forgotten and a tombstone
+     * goes to the shadow topic, so compaction removes every version of it there too.
+     */
+    private void erase(Record<String, byte[]> record) {
+        if (shadows.delete(record.key()) != null) {
+            LOG.info("Shadow of {} erased", record.key());
+            context.forward(new Record<String, Object>(record.key(), null, record.timestamp()), SINK);
+        }
     }
 
     private void deadLetter(Record<String, byte[]> record, String message) {

@@ -88,6 +88,30 @@ class ShadowTopologyTest {
     }
 
     @Test
+    void aTombstoneOnAStateTopicErasesTheShadowAndTombstonesItOnTheShadowTopic() {
+        TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic(Topics.DEAD_LETTER,
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        desired.pipeInput("env-0001", state("env-0001", "{\"interval_s\":60}"));
+        desired.pipeInput("env-0002", state("env-0002", "{\"interval_s\":30}"));
+        shadows.readValuesToList();
+
+        desired.pipeInput("env-0001", (ShadowState) null);
+        reported.pipeInput("env-0001", (ShadowState) null); // the second tombstone finds nothing left
+
+        List<org.apache.kafka.streams.test.TestRecord<String, DeviceShadow>> out = shadows.readRecordsToList();
+        assertThat(out).extracting(org.apache.kafka.streams.test.TestRecord::key).containsExactly("env-0001");
+        assertThat(out.get(0).value()).isNull();
+        KeyValueStore<String, DeviceShadow> store = driver.getKeyValueStore(ShadowProcessor.STORE);
+        assertThat(store.get("env-0001")).isNull();
+        assertThat(store.get("env-0002").getDesired()).isEqualTo("{\"interval_s\":30}");
+        // A shadow set again later starts over at version 1.
+        desired.pipeInput("env-0001", state("env-0001", "{\"interval_s\":10}"));
+        assertThat(shadows.readValuesToList()).extracting(DeviceShadow::getVersion).containsExactly(1L);
+        assertTrue(deadLetters.isEmpty());
+        assertTrue(shadows.isEmpty());
+    }
+
+    @Test
     void aStateThatIsNotAJsonObjectIsDeadLetteredAndChangesNothing() {
         TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic(Topics.DEAD_LETTER,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());

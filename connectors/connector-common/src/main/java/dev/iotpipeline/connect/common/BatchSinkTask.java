@@ -7,6 +7,8 @@ import org.apache.kafka.common.metrics.Gauge;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The part of {@link #put} both sinks share: each record is one micro-batch, decoded with
@@ -18,9 +20,12 @@ import org.apache.kafka.connect.sink.SinkTask;
  */
 public abstract class BatchSinkTask extends SinkTask {
 
+    private static final Logger LOG = LoggerFactory.getLogger(BatchSinkTask.class);
+
     private BatchDecoder decoder;
     private DeadLetters deadLetters;
     private Retries retries;
+    private volatile long expired;
 
     /** Call from {@link #start} once the settings are read. */
     protected final void open(SchemaRegistryClient registry, long retryBackoffMs, String stage) {
@@ -51,6 +56,9 @@ public abstract class BatchSinkTask extends SinkTask {
         metrics.addMetric(metrics.metricName("dead-lettered-readings-total", "Single readings of batches sent to the dead-letter "
                 + "topic (refused by the row check or the store)", new LinkedHashMap<>()),
                 (Gauge<Long>) (config, now) -> deadLetters.readings());
+        metrics.addMetric(metrics.metricName("expired-readings-total", "Readings older than the store's retention, sent to the "
+                + "dead-letter topic as expired (counted in dead-lettered-readings-total too)", new LinkedHashMap<>()),
+                (Gauge<Long>) (config, now) -> expired);
     }
 
     @Override
@@ -64,7 +72,9 @@ public abstract class BatchSinkTask extends SinkTask {
             for (SinkRecord record : records) {
                 Batch batch = decode(record);
                 if (batch != null) {
-                    store(record, batch, RowCheck.admit(batch));
+                    RowCheck.Admission admission = RowCheck.admit(batch, expiry(batch));
+                    countExpired(batch, admission);
+                    store(record, batch, admission);
                 }
                 handled(record);
             }
@@ -85,6 +95,25 @@ public abstract class BatchSinkTask extends SinkTask {
             deadLetters.reject(record, e);
             return null;
         }
+    }
+
+    /** The store's retention for this batch's readings, or null when it keeps everything (the default). */
+    protected Expiry expiry(Batch batch) {
+        return null;
+    }
+
+    private void countExpired(Batch batch, RowCheck.Admission admission) {
+        long count = admission.refused().stream().filter(row -> Expiry.REASON.equals(row.reason())).count();
+        if (count > 0) {
+            expired += count;
+            LOG.info("{} of the {} readings of batch {} are older than the retention and go to the dead-letter topic as {}",
+                    count, batch.readings().size(), batch.batchId(), Expiry.REASON);
+        }
+    }
+
+    /** Readings refused as {@value Expiry#REASON} since the task started. */
+    protected final long expiredReadings() {
+        return expired;
     }
 
     /**

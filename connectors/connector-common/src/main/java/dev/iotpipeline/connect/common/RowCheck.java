@@ -17,7 +17,9 @@ import org.apache.avro.util.Utf8;
  * {@code [A-Za-z0-9._-]{1,64}}, when {@code message_id} is empty or longer than
  * {@value #MAX_MESSAGE_ID} characters or {@code firmware} longer than {@value #MAX_FIRMWARE}
  * (the contract in device-formats.md), or when a timestamp lies outside the years 1 to 9999 (no
- * lake partition or warehouse column can hold it). Anything else is for the store to judge.
+ * lake partition or warehouse column can hold it). A store with a retention also refuses, as
+ * {@value Expiry#REASON}, a reading older than what it keeps ({@link Expiry}). Anything else is for
+ * the store to judge.
  */
 public final class RowCheck {
 
@@ -44,11 +46,19 @@ public final class RowCheck {
     }
 
     public static Admission admit(Batch batch) {
+        return admit(batch, null);
+    }
+
+    /** @param expiry the store's retention, or null when it keeps everything */
+    public static Admission admit(Batch batch, Expiry expiry) {
         Fields fields = FIELDS.computeIfAbsent(batch.readingSchema(), RowCheck::fields);
         List<GenericRecord> readings = batch.readings();
         List<RefusedRow> refused = null;
         for (int i = 0; i < readings.size(); i++) {
             RefusedRow problem = check(readings.get(i), i, fields);
+            if (problem == null && expiry != null) {
+                problem = expired(readings.get(i), i, expiry);
+            }
             if (problem != null) {
                 if (refused == null) {
                     refused = new ArrayList<>();
@@ -93,6 +103,15 @@ public final class RowCheck {
             }
         }
         return null;
+    }
+
+    private static RefusedRow expired(GenericRecord reading, int position, Expiry expiry) {
+        Instant eventTime = Batch.eventTime(reading);
+        if (eventTime == null || !expiry.expires(eventTime)) {
+            return null;
+        }
+        return refused(reading, position, Expiry.REASON, "event_time " + eventTime + " is before " + expiry.cutoff()
+                + ", the oldest time kept: " + expiry.rule());
     }
 
     /**

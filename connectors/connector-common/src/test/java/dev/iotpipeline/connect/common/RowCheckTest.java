@@ -29,6 +29,36 @@ class RowCheckTest {
     }
 
     @Test
+    void readingsBeforeTheRetentionCutoffAreRefusedAsExpiredTheRestAdmitted() {
+        Instant now = Instant.parse("2026-12-06T10:00:00Z");
+        Instant cutoff = Expiry.wholeMonths(now, 400); // 2025-11-01 holds now - 400 days (2025-11-01T10:00)
+        assertThat(cutoff).isEqualTo(Instant.parse("2025-11-01T00:00:00Z"));
+        Batch batch = TestBatches.decodedEnv(
+                TestBatches.env("d-1", "m1", Instant.parse("2025-10-31T23:59:59.999Z"), 21.5),
+                TestBatches.env("d-1", "m2", cutoff, 21.5),
+                TestBatches.env("d-1", "m3", Instant.parse("2016-02-29T12:00:00Z"), 21.5),
+                TestBatches.env("d-1", "m4", now, 21.5));
+
+        RowCheck.Admission admission = RowCheck.admit(batch, new Expiry(cutoff, "env_readings keeps 400 days, whole months"));
+
+        assertThat(admission.refused()).extracting(RefusedRow::position, RefusedRow::reason)
+                .containsExactly(tuple(0, "expired"), tuple(2, "expired"));
+        assertThat(admission.refused().get(0).message()).isEqualTo("event_time 2025-10-31T23:59:59.999Z is before "
+                + "2025-11-01T00:00:00Z, the oldest time kept: env_readings keeps 400 days, whole months");
+        assertThat(admission.admitted()).extracting(r -> Batch.text(r, "message_id")).containsExactly("m2", "m4");
+        assertThat(RowCheck.admit(batch, null).refused()).isEmpty();
+    }
+
+    @Test
+    void retentionCutoffsFallOnWholeUtcDaysAndMonthsAndZeroDaysKeepsEverything() {
+        Instant now = Instant.parse("2026-03-01T00:30:00Z");
+        assertThat(Expiry.wholeDays(now, 1)).isEqualTo(Instant.parse("2026-02-28T00:00:00Z"));
+        assertThat(Expiry.wholeMonths(now, 1)).isEqualTo(Instant.parse("2026-02-01T00:00:00Z"));
+        assertThat(Expiry.wholeMonths(now, 0)).isNull();
+        assertThat(Expiry.wholeDays(now, 0)).isNull();
+    }
+
+    @Test
     void onlyTheBadReadingsAreRefusedEachWithItsPositionIdsAndReason() {
         String longId = "m".repeat(3000);
         Batch batch = TestBatches.decodedEnv(

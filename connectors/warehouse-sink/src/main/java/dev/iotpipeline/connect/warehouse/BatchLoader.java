@@ -12,9 +12,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
+import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,9 +34,9 @@ import org.slf4j.LoggerFactory;
  * the ledger. A replayed batch is a no-op.
  *
  * <p>When the batch collides with readings already in the table (a reading delivered twice, in two
- * batches: a unique violation on device_id, message_id) or the database refuses one of its rows,
+ * batches: a unique violation on device_id, message_id, event_time) or the database refuses one of its rows,
  * the COPY is rolled back to its savepoint and the batch takes the slow path: COPY into a temporary
- * staging table and {@code INSERT ... ON CONFLICT (device_id, message_id) DO NOTHING}, so a reading
+ * staging table and {@code INSERT ... ON CONFLICT DO NOTHING}, so a reading
  * delivered twice is stored once. The common batch, new readings only, is written once.
  *
  * <p>A reading the database refuses for its data ({@link DatabaseErrors#isDataError}) never takes
@@ -53,7 +55,7 @@ import org.slf4j.LoggerFactory;
 public final class BatchLoader {
 
     /** What loading one batch did. */
-    public record Result(String batchId, boolean alreadyLoaded, int records, int inserted, int refused) {
+    public record Result(String batchId, boolean alreadyLoaded, int records, int inserted, int refused, int erased) {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchLoader.class);
@@ -64,6 +66,9 @@ public final class BatchLoader {
     private final String ledgerTable;
     /** Kept in each batch's transaction, or null when the rollups are off. */
     private final Rollups rollups;
+    private final Retention retention;
+    private final MonthlyPartitions partitions;
+    private final DeviceErasure erasures;
     /** Columns (name to type, as udt names) known per table, so DDL runs only when a table or field is new. */
     private final Map<String, Map<String, String>> knownColumns = new HashMap<>();
     private boolean ledgerReady;
@@ -74,15 +79,39 @@ public final class BatchLoader {
     }
 
     public BatchLoader(String dbSchema, String ledgerTable, boolean rollups) {
+        this(dbSchema, ledgerTable, rollups, Retention.forever(dbSchema));
+    }
+
+    BatchLoader(String dbSchema, String ledgerTable, boolean rollups, Retention retention) {
         this.dbSchema = dbSchema;
         this.ledgerTable = ledgerTable;
         this.rollups = rollups ? new Rollups(dbSchema) : null;
+        this.retention = retention;
+        this.partitions = new MonthlyPartitions(dbSchema);
+        this.erasures = new DeviceErasure(dbSchema);
     }
 
     /** Forget what is known about the tables (after a reconnect, they may have been changed). */
     public void reset() {
         knownColumns.clear();
+        partitions.forget();
         ledgerReady = false;
+    }
+
+    /**
+     * The periodic housekeeping: the partitions of this month and the next for every raw table that
+     * exists (so loads rarely create one), then the expiry run ({@link Retention#expire}); null when
+     * another task was running the expiry.
+     */
+    Retention.Removed maintain(Connection connection) throws SQLException {
+        for (MeasurementFamily family : MeasurementFamily.values()) {
+            if (partitions.isPartitioned(connection, family.tableName())) {
+                partitions.ensure(connection, family.tableName(),
+                        Set.of(retention.currentMonth(), retention.currentMonth().plusMonths(1)));
+            }
+        }
+        connection.commit();
+        return retention.expire(connection, partitions);
     }
 
     /**
@@ -93,16 +122,27 @@ public final class BatchLoader {
                        Consumer<List<RefusedRow>> deadLetters) throws SQLException {
         String table = batch.family().tableName();
         prepare(connection, table, batch.readingSchema());
+        Set<YearMonth> months = new HashSet<>();
+        for (GenericRecord reading : admission.admitted()) {
+            months.add(MonthlyPartitions.month(Batch.eventTime(reading)));
+        }
+        partitions.ensure(connection, table, months);
         try {
             if (isLoaded(connection, batch.batchId())) {
                 connection.rollback();
-                return new Result(batch.batchId(), true, batch.readings().size(), 0, 0);
+                return new Result(batch.batchId(), true, batch.readings().size(), 0, 0, 0);
             }
-            List<RefusedRow> refused = new ArrayList<>(admission.refused());
-            Isolation isolation = new Isolation(connection, batch, admission, refused, knownColumns.get(table));
+            RowCheck.Admission kept = erasures.withoutErased(connection, admission);
+            int erased = admission.admitted().size() - kept.admitted().size();
+            if (erased > 0) {
+                LOG.info("Batch {}: {} readings of erased devices dropped (they reached the pipeline before the erasure)",
+                        batch.batchId(), erased);
+            }
+            List<RefusedRow> refused = new ArrayList<>(kept.refused());
+            Isolation isolation = new Isolation(connection, batch, kept, refused, knownColumns.get(table));
             int inserted = isolation.insertAll();
             if (rollups != null) {
-                rollups.update(connection, batch.family(), isolation.inserted);
+                rollups.update(connection, batch.family(), isolation.inserted, retention.rollupCutoffs());
             }
             refused.sort(Comparator.comparingInt(RefusedRow::position));
             deadLetters.accept(refused);
@@ -110,7 +150,7 @@ public final class BatchLoader {
             connection.commit();
             LOG.debug("Batch {} loaded: {} readings, {} new, {} refused", batch.batchId(), batch.readings().size(), inserted,
                     refused.size());
-            return new Result(batch.batchId(), false, batch.readings().size(), inserted, refused.size());
+            return new Result(batch.batchId(), false, batch.readings().size(), inserted, refused.size(), erased);
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(connection);
             throw e;
@@ -124,7 +164,14 @@ public final class BatchLoader {
             return;
         }
         try (Statement sql = connection.createStatement()) {
+            sql.execute("CREATE SCHEMA IF NOT EXISTS " + TableDefinitions.quote(dbSchema));
+            connection.commit();
+            partitions.convert(connection, table, TableDefinitions.createTable(dbSchema, table, recordSchema),
+                    TableDefinitions.indexes(dbSchema, table));
             for (String ddl : TableDefinitions.ledger(dbSchema, ledgerTable)) {
+                sql.execute(ddl);
+            }
+            for (String ddl : DeviceErasure.create(dbSchema)) {
                 sql.execute(ddl);
             }
             for (String ddl : rollups != null ? rollups.create() : List.<String>of()) {
@@ -275,7 +322,7 @@ public final class BatchLoader {
             try (Statement sql = connection.createStatement()) {
                 List<Rollups.Inserted> rows = new ArrayList<>();
                 try (ResultSet returned = sql.executeQuery("INSERT INTO " + qualified + " (" + columns + ") SELECT " + columns
-                        + " FROM staging_" + table + " ON CONFLICT (device_id, message_id) DO NOTHING RETURNING "
+                        + " FROM staging_" + table + " ON CONFLICT DO NOTHING RETURNING "
                         + Rollups.returning(family))) {
                     while (returned.next()) {
                         rows.add(Rollups.Inserted.of(returned, family));

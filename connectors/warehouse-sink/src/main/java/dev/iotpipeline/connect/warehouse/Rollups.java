@@ -111,7 +111,11 @@ final class Rollups {
                         + "speed_mps_max double precision, first_time timestamptz NOT NULL, first_latitude double precision NOT NULL, "
                         + "first_longitude double precision NOT NULL, last_time timestamptz NOT NULL, "
                         + "last_latitude double precision NOT NULL, last_longitude double precision NOT NULL, "
-                        + "PRIMARY KEY (device_id, bucket_start))");
+                        + "PRIMARY KEY (device_id, bucket_start))",
+                // Retention deletes by bucket start.
+                "CREATE INDEX IF NOT EXISTS \"env_readings_1m_bucket_start\" ON " + table("env_readings_1m") + " (bucket_start)",
+                "CREATE INDEX IF NOT EXISTS \"env_readings_1h_bucket_start\" ON " + table("env_readings_1h") + " (bucket_start)",
+                "CREATE INDEX IF NOT EXISTS \"positions_1h_bucket_start\" ON " + table("positions_1h") + " (bucket_start)");
     }
 
     /** Min, max, the exact sum (0 for none) and count of a nullable measure, and the average generated from them. */
@@ -123,15 +127,27 @@ final class Rollups {
 
     /** Brings every bucket the inserted readings fall in up to date, inside the caller's transaction. */
     void update(Connection connection, MeasurementFamily family, List<Inserted> inserted) throws SQLException {
-        if (inserted.isEmpty()) {
-            return;
-        }
+        update(connection, family, inserted, Map.of());
+    }
+
+    /**
+     * Like {@link #update(Connection, MeasurementFamily, List)}, but a rollup table with a cutoff
+     * in {@code cutoffs} (its retention) gets no bucket that starts before it: that bucket has
+     * expired, and one made of a late reading alone would not be the {@code GROUP BY} of its rows.
+     */
+    void update(Connection connection, MeasurementFamily family, List<Inserted> inserted, Map<String, Instant> cutoffs)
+            throws SQLException {
         if (family == MeasurementFamily.ENV_READING) {
-            merge(connection, "env_readings_1m", inserted, ChronoUnit.MINUTES);
-            merge(connection, "env_readings_1h", inserted, ChronoUnit.HOURS);
+            merge(connection, "env_readings_1m", kept(inserted, cutoffs.get("env_readings_1m")), ChronoUnit.MINUTES);
+            merge(connection, "env_readings_1h", kept(inserted, cutoffs.get("env_readings_1h")), ChronoUnit.HOURS);
         } else {
-            recomputePositionHours(connection, inserted);
+            recomputePositionHours(connection, kept(inserted, cutoffs.get("positions_1h")));
         }
+    }
+
+    /** The readings whose buckets start at or after the cutoff (buckets divide days, so that is event time). */
+    private static List<Inserted> kept(List<Inserted> inserted, Instant cutoff) {
+        return cutoff == null ? inserted : inserted.stream().filter(reading -> !reading.eventTime().isBefore(cutoff)).toList();
     }
 
     /** What the inserted readings add to one bucket. */
@@ -173,6 +189,9 @@ final class Rollups {
 
     /** Adds the readings' deltas to their buckets of one env rollup table. */
     private void merge(Connection connection, String rollup, List<Inserted> inserted, ChronoUnit unit) throws SQLException {
+        if (inserted.isEmpty()) {
+            return;
+        }
         Map<List<Object>, Delta> deltas = new LinkedHashMap<>();
         for (Inserted reading : inserted) {
             deltas.computeIfAbsent(List.of(reading.deviceId(), reading.eventTime().truncatedTo(unit)), k -> new Delta()).add(reading);
@@ -236,6 +255,9 @@ final class Rollups {
 
     /** Every touched hour of positions, computed again from its raw fixes in event-time order. */
     private void recomputePositionHours(Connection connection, List<Inserted> inserted) throws SQLException {
+        if (inserted.isEmpty()) {
+            return;
+        }
         Set<List<Object>> keys = new LinkedHashSet<>();
         for (Inserted fix : inserted) {
             keys.add(List.of(fix.deviceId(), Timestamp.from(fix.eventTime().truncatedTo(ChronoUnit.HOURS))));
@@ -280,6 +302,7 @@ final class Rollups {
                 + " FROM (SELECT p.event_time, p.message_id, p.latitude, p.longitude, p.speed_mps, " + leg + " AS leg_m"
                 + " FROM " + table("positions") + " p WHERE (p.device_id, p.event_time) >= (t.device_id, t.bucket_start)"
                 + " AND (p.device_id, p.event_time) < (t.device_id, t.bucket_start + interval '1 hour')"
+                + " AND p.event_time >= t.bucket_start AND p.event_time < t.bucket_start + interval '1 hour'"
                 + " WINDOW w AS (ORDER BY p.event_time, p.message_id COLLATE \"C\")) fixes) h"
                 + " ON CONFLICT (device_id, bucket_start) DO UPDATE SET fix_count = EXCLUDED.fix_count, "
                 + "distance_m = EXCLUDED.distance_m, speed_mps_max = EXCLUDED.speed_mps_max, first_time = EXCLUDED.first_time, "

@@ -10,7 +10,8 @@ import org.apache.avro.Schema;
 /**
  * Warehouse tables derived from the canonical Avro schema: one column per field with the same
  * snake_case name, {@code timestamptz} for timestamps, NOT NULL exactly where Avro is not nullable,
- * unique per ({@code device_id}, {@code message_id}), and indexes for time-range queries.
+ * partitioned by month of {@code event_time}, unique per ({@code device_id}, {@code message_id},
+ * {@code event_time}), and indexes for time-range queries.
  */
 public final class TableDefinitions {
 
@@ -28,15 +29,31 @@ public final class TableDefinitions {
 
     /** Statements that create the schema, table and indexes if they do not exist. */
     public static List<String> create(String dbSchema, String table, Schema record) {
+        List<String> statements = new ArrayList<>();
+        statements.add("CREATE SCHEMA IF NOT EXISTS " + quote(dbSchema));
+        statements.add(createTable(dbSchema, table, record));
+        statements.addAll(indexes(dbSchema, table));
+        return statements;
+    }
+
+    /**
+     * The table, partitioned by range of {@code event_time} ({@link MonthlyPartitions} adds the
+     * months). PostgreSQL's unique keys on a partitioned table include the partition key, so a
+     * reading is unique per (device_id, message_id, event_time): a reading delivered twice carries
+     * the same event time, and message ids without a device's own id are derived from it.
+     */
+    static String createTable(String dbSchema, String table, Schema record) {
         List<String> columns = new ArrayList<>();
         for (Schema.Field field : record.getFields()) {
             columns.add(quote(field.name()) + " " + sqlType(field) + (isNullable(field.schema()) ? "" : " NOT NULL"));
         }
+        return "CREATE TABLE IF NOT EXISTS " + quote(dbSchema) + "." + quote(table) + " (" + String.join(", ", columns)
+                + ", UNIQUE (device_id, message_id, event_time)) PARTITION BY RANGE (event_time)";
+    }
+
+    static List<String> indexes(String dbSchema, String table) {
         String qualified = quote(dbSchema) + "." + quote(table);
         return List.of(
-                "CREATE SCHEMA IF NOT EXISTS " + quote(dbSchema),
-                "CREATE TABLE IF NOT EXISTS " + qualified + " (" + String.join(", ", columns)
-                        + ", UNIQUE (device_id, message_id))",
                 "CREATE INDEX IF NOT EXISTS " + quote(table + "_event_time") + " ON " + qualified + " (event_time)",
                 "CREATE INDEX IF NOT EXISTS " + quote(table + "_device_event_time") + " ON " + qualified
                         + " (device_id, event_time)");

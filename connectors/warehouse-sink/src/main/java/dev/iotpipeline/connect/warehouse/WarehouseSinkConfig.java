@@ -1,5 +1,7 @@
 package dev.iotpipeline.connect.warehouse;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -19,10 +21,28 @@ public final class WarehouseSinkConfig extends AbstractConfig {
     public static final String REGISTRY_URL = "schema.registry.url";
     public static final String REGISTRY_AUTH = "schema.registry.basic.auth.user.info";
     public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
+    public static final String RETENTION_CHECK_INTERVAL_MS = "retention.check.interval.ms";
+    /** Per table: {@code retention.<table>.days}. */
+    public static final Map<String, Integer> RETENTION_DEFAULTS = retentionDefaults();
 
     private static final String DATABASE = "Database";
     private static final String SCHEMAS = "Schema registry";
     private static final String ERRORS = "Retries";
+    private static final String RETENTION = "Retention";
+
+    private static Map<String, Integer> retentionDefaults() {
+        Map<String, Integer> days = new LinkedHashMap<>();
+        days.put("env_readings", 400);
+        days.put("positions", 400);
+        days.put("env_readings_1m", 90);
+        days.put("env_readings_1h", 0);
+        days.put("positions_1h", 0);
+        return Collections.unmodifiableMap(days);
+    }
+
+    public static String retentionKey(String table) {
+        return "retention." + table + ".days";
+    }
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(CONNECTION_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrl(), Importance.HIGH,
@@ -52,6 +72,23 @@ public final class WarehouseSinkConfig extends AbstractConfig {
                             + "server restarting, serialization failure); retries go on until the database is back.",
                     ERRORS, 1, ConfigDef.Width.SHORT, "Retry backoff (ms)");
 
+    static {
+        int order = 1;
+        for (Map.Entry<String, Integer> table : RETENTION_DEFAULTS.entrySet()) {
+            boolean raw = !table.getKey().contains("_1");
+            CONFIG_DEF.define(retentionKey(table.getKey()), Type.INT, table.getValue(), ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                    "Days the table " + table.getKey() + " keeps rows, by event time (0: forever). " + (raw
+                            ? "Whole UTC months: a month's partition is dropped once all of it is older; a late reading of a month "
+                                    + "that has gone is dead-lettered as expired."
+                            : "Whole UTC days, by deleting older buckets; a late reading no longer updates them."),
+                    RETENTION, order++, ConfigDef.Width.SHORT, table.getKey() + " retention (days)");
+        }
+        CONFIG_DEF.define(RETENTION_CHECK_INTERVAL_MS, Type.LONG, 3_600_000L, ConfigDef.Range.atLeast(1_000), Importance.LOW,
+                "How often a task removes what has expired (one task at a time; also at start). A partition or rows that queries "
+                        + "keep locked for more than 5 s are removed at the next check.",
+                RETENTION, order, ConfigDef.Width.SHORT, "Retention check interval (ms)");
+    }
+
     public WarehouseSinkConfig(Map<?, ?> props) {
         super(CONFIG_DEF, props);
     }
@@ -79,6 +116,17 @@ public final class WarehouseSinkConfig extends AbstractConfig {
 
     public boolean rollupsEnabled() {
         return getBoolean(ROLLUPS_ENABLED);
+    }
+
+    /** Days per table (0: forever). */
+    public Map<String, Integer> retentionDays() {
+        Map<String, Integer> days = new LinkedHashMap<>();
+        RETENTION_DEFAULTS.keySet().forEach(table -> days.put(table, getInt(retentionKey(table))));
+        return days;
+    }
+
+    public long retentionCheckIntervalMs() {
+        return getLong(RETENTION_CHECK_INTERVAL_MS);
     }
 
     public long retryBackoffMs() {

@@ -2,12 +2,16 @@ package dev.iotpipeline.connect.warehouse;
 
 import dev.iotpipeline.connect.common.Batch;
 import dev.iotpipeline.connect.common.BatchSinkTask;
+import dev.iotpipeline.connect.common.Expiry;
 import dev.iotpipeline.connect.common.RowCheck;
 import dev.iotpipeline.registry.client.RegistryClientConfig;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collection;
 import java.util.Map;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.slf4j.Logger;
@@ -27,16 +31,63 @@ public final class WarehouseSinkTask extends BatchSinkTask {
 
     private static final Logger LOG = LoggerFactory.getLogger(WarehouseSinkTask.class);
 
+    private final Clock clock;
     private WarehouseSinkConfig config;
+    private Retention retention;
     private BatchLoader loader;
     private Connection connection;
+    /** When the expiry last ran (or failed), or null before the first run. */
+    private Instant lastExpiry;
+
+    public WarehouseSinkTask() {
+        this(Clock.systemUTC());
+    }
+
+    /** With another clock (tests move time on). */
+    WarehouseSinkTask(Clock clock) {
+        this.clock = clock;
+    }
 
     @Override
     public void start(Map<String, String> props) {
         config = new WarehouseSinkConfig(props);
         open(new RestSchemaRegistryClient(RegistryClientConfig.fromMap(config.registryConfig())), config.retryBackoffMs(),
                 "warehouse-sink");
-        loader = new BatchLoader(config.dbSchema(), config.ledgerTable(), config.rollupsEnabled());
+        retention = new Retention(config.dbSchema(), config.retentionDays(), clock, 5_000);
+        loader = new BatchLoader(config.dbSchema(), config.ledgerTable(), config.rollupsEnabled(), retention);
+        lastExpiry = null;
+    }
+
+    @Override
+    public void put(Collection<SinkRecord> records) {
+        expireWhenDue();
+        super.put(records);
+    }
+
+    @Override
+    protected Expiry expiry(Batch batch) {
+        return retention.rawExpiry(batch.family());
+    }
+
+    /**
+     * Runs the retention's expiry at the first put and then every check interval; a failure is
+     * logged and tried again at the next interval, never a reason to stop loading.
+     */
+    private void expireWhenDue() {
+        Instant now = clock.instant();
+        if (lastExpiry != null && now.isBefore(lastExpiry.plusMillis(config.retentionCheckIntervalMs()))) {
+            return;
+        }
+        lastExpiry = now;
+        try {
+            Retention.Removed removed = loader.maintain(connection());
+            if (removed == null) {
+                LOG.debug("Another task is running the warehouse expiry");
+            }
+        } catch (SQLException | RuntimeException e) {
+            closeConnection();
+            LOG.warn("The warehouse expiry failed ({}); trying again in {} ms", e.getMessage(), config.retentionCheckIntervalMs());
+        }
     }
 
     @Override

@@ -23,10 +23,21 @@ class TableDefinitionsTest {
                 java.util.Map.entry("low_battery", "boolean"), java.util.Map.entry("message_id", "text"));
         String create = TableDefinitions.create("iot", "positions", Position.getClassSchema()).get(1);
         assertThat(create).contains("\"latitude\" double precision NOT NULL", "\"speed_mps\" double precision,",
-                "\"event_time\" timestamptz NOT NULL", "UNIQUE (device_id, message_id)");
+                "\"event_time\" timestamptz NOT NULL", "UNIQUE (device_id, message_id, event_time)",
+                "PARTITION BY RANGE (event_time)");
         assertThat(TableDefinitions.create("iot", "positions", Position.getClassSchema()))
                 .anyMatch(s -> s.contains("INDEX") && s.contains("(device_id, event_time)"))
                 .anyMatch(s -> s.contains("INDEX") && s.contains("(event_time)"));
+    }
+
+    @Test
+    void partitionsAreNamedByTheirUtcMonthAndOnlyThoseNamesCountAsMonths() {
+        assertThat(MonthlyPartitions.name("env_readings", java.time.YearMonth.of(2026, 3))).isEqualTo("env_readings_y2026m03");
+        assertThat(MonthlyPartitions.monthOf("env_readings", "env_readings_y2026m03")).isEqualTo(java.time.YearMonth.of(2026, 3));
+        assertThat(MonthlyPartitions.monthOf("env_readings", "env_readings_1m")).isNull();
+        assertThat(MonthlyPartitions.monthOf("env_readings", "env_readings_archive_y2026m03")).isNull();
+        assertThat(MonthlyPartitions.monthOf("positions", "env_readings_y2026m03")).isNull();
+        assertThat(MonthlyPartitions.month(java.time.Instant.parse("2026-02-28T23:59:59.999Z"))).isEqualTo(java.time.YearMonth.of(2026, 2));
     }
 
     @Test

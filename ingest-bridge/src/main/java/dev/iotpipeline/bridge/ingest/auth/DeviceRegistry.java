@@ -124,6 +124,18 @@ public final class DeviceRegistry {
         write(next);
     }
 
+    /** Removes a device with one atomic write of the file; false when there is no such device. */
+    public synchronized boolean remove(String deviceId) throws IOException {
+        reloadIfChanged(true);
+        if (!devices.containsKey(deviceId)) {
+            return false;
+        }
+        Map<String, Device> next = new TreeMap<>(devices);
+        next.remove(deviceId);
+        write(next);
+        return true;
+    }
+
     private void write(Map<String, Device> next) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);

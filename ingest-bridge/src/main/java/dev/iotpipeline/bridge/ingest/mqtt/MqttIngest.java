@@ -178,8 +178,9 @@ public final class MqttIngest {
             return;
         }
         // Handlers in place before the CONNACK: a PUBLISH right after it must find them.
+        String id = device.get().id();
         MqttSession session = new MqttSession(endpoint, device.get(), v5, vertx.getOrCreateContext(), router, publisher,
-                metrics, limits, warnOnce, deliveries, reports);
+                metrics, limits, warnOnce, deliveries, reports, () -> devices.find(id).map(Device::enabled).orElse(false));
         session.install();
         endpoint.closeHandler(v -> {
             connections.close(address);

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,8 @@ final class MqttSession implements DeviceLink {
     private final Deliveries deliveries;
     /** Reported shadow states, or null when delivery is off. */
     private final ShadowReports reports;
+    /** Whether the device is still in the registry and enabled (removed, erased or disabled since it connected: not). */
+    private final BooleanSupplier provisioned;
     /** Granted subscriptions: filter to QoS. Read by the delivery thread. */
     private final Map<String, Integer> subscribed = new ConcurrentHashMap<>();
     /** Event loop only: QoS 1 sends to the device waiting for its PUBACK, by packet id. */
@@ -66,7 +69,8 @@ final class MqttSession implements DeviceLink {
     private long lastGeneration;
 
     MqttSession(MqttEndpoint endpoint, Device device, boolean v5, Context context, TopicRouter router, RawPublisher publisher,
-                BridgeMetrics metrics, MqttLimits limits, WarnOnce warnOnce, Deliveries deliveries, ShadowReports reports) {
+                BridgeMetrics metrics, MqttLimits limits, WarnOnce warnOnce, Deliveries deliveries, ShadowReports reports,
+                BooleanSupplier provisioned) {
         this.endpoint = endpoint;
         this.device = device;
         this.v5 = v5;
@@ -78,6 +82,7 @@ final class MqttSession implements DeviceLink {
         this.warnOnce = warnOnce;
         this.deliveries = deliveries;
         this.reports = reports;
+        this.provisioned = provisioned;
     }
 
     void install() {
@@ -142,6 +147,11 @@ final class MqttSession implements DeviceLink {
 
     private void publish(MqttPublishMessage message) {
         long receivedNanos = System.nanoTime();
+        if (!provisioned.getAsBoolean()) {
+            // Disabled, removed or erased while connected: nothing more from it is acknowledged or stored.
+            violation("not-authorized", MqttDisconnectReasonCode.NOT_AUTHORIZED);
+            return;
+        }
         if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
             violation("qos2-refused", MqttDisconnectReasonCode.QOS_NOT_SUPPORTED);
             return;
