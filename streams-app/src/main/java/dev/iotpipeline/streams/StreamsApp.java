@@ -57,7 +57,7 @@ public final class StreamsApp implements AutoCloseable {
         long topicLimit;
         try (Admin admin = Admin.create(config.adminConfig())) {
             topicLimit = new TopicInitializer(admin, config.topicPartitions(), config.topicReplication(),
-                    config.batchMaxMessageBytes())
+                    config.batchMaxMessageBytes(), config.topicRetentionMs())
                     .prepare(settings, config.createTopics());
         }
         BatchPolicy policy = config.batchPolicy().forTopicLimit(topicLimit);

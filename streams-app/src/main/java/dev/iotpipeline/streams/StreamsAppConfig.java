@@ -53,6 +53,7 @@ public final class StreamsAppConfig extends ServiceConfig {
     public static final String TOPIC_PARTITIONS = "topics.partitions";
     public static final String TOPIC_REPLICATION = "topics.replication.factor";
     public static final String BATCH_MAX_MESSAGE_BYTES = "topics.batch.max.message.bytes";
+    public static final String TOPIC_RETENTION_MS = "topics.retention.ms";
     public static final String DEDUP_WINDOW_MS = "dedup.window.ms";
     public static final String EVENT_TIME_FLOOR = "event.time.floor";
     public static final String BATCH_MAX_RECORDS = "batch.max.records";
@@ -142,6 +143,11 @@ public final class StreamsAppConfig extends ServiceConfig {
             .define(BATCH_MAX_MESSAGE_BYTES, Type.INT, 8_388_608, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "max.message.bytes of the batch topics the app creates, and the producer's max.request.size.", TOPICS,
                     7, Width.SHORT, "Batch topic message bytes")
+            .define(TOPIC_RETENTION_MS, Type.LONG, 604_800_000L, ConfigDef.Range.atLeast(-1), Importance.MEDIUM,
+                    "retention.ms of the raw, canonical, batch and dead-letter topics the app creates (default 7 days; -1 "
+                            + "keeps everything): how long a sink may be down, or dead letters wait for a replay, before Kafka "
+                            + "deletes what they still need. Topics that exist keep their settings (kafka-configs.sh --alter).",
+                    TOPICS, 8, Width.SHORT, "Data topic retention (ms)")
             .define(DEDUP_WINDOW_MS, Type.LONG, 86_400_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                     "How long a (device_id, message_id) is remembered to drop redelivered readings (default 24 h).",
                     PROCESSING, 1, Width.SHORT, "Duplicate window (ms)")
@@ -227,6 +233,10 @@ public final class StreamsAppConfig extends ServiceConfig {
 
     public long batchMaxMessageBytes() {
         return getInt(BATCH_MAX_MESSAGE_BYTES);
+    }
+
+    public long topicRetentionMs() {
+        return getLong(TOPIC_RETENTION_MS);
     }
 
     public boolean createTopics() {

@@ -27,7 +27,8 @@ class StreamsAppLifecycleIT {
     void createsItsTopicsServesHealthAndLeavesItsGroupOnClose() throws Exception {
         Map<String, String> settings = Map.of("bootstrap.servers", KAFKA.bootstrapServers(),
                 "schema.registry.url", KAFKA.registryUrl(), "application.id", "lifecycle",
-                "state.dir", stateDir.toString(), "topics.partitions", "2", "http.host", "127.0.0.1", "http.port", "0");
+                "state.dir", stateDir.toString(), "topics.partitions", "2", "http.host", "127.0.0.1", "http.port", "0",
+                "topics.retention.ms", "259200000");
 
         try (StreamsApp app = StreamsApp.start(StreamsAppConfig.of(settings))) {
             app.awaitRunning(Duration.ofSeconds(60));
@@ -38,6 +39,12 @@ class StreamsAppLifecycleIT {
                     org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "iot.batch.env_reading");
             assertThat(KAFKA.admin().describeConfigs(List.of(batchTopic)).all().get().get(batchTopic)
                     .get("max.message.bytes").value()).isEqualTo("8388608");
+            for (String topic : List.of("iot.raw.env-sensor", "iot.canonical.position", "iot.batch.env_reading", "iot.deadletter")) {
+                var resource = new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+                assertThat(KAFKA.admin().describeConfigs(List.of(resource)).all().get().get(resource).get("retention.ms").value())
+                        .as(topic).isEqualTo("259200000");
+            }
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + app.httpPort();
             assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),

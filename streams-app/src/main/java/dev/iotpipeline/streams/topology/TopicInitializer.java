@@ -35,12 +35,15 @@ public final class TopicInitializer {
     private final Optional<Integer> partitions;
     private final Optional<Short> replication;
     private final long batchMaxMessageBytes;
+    private final long retentionMs;
 
-    public TopicInitializer(Admin admin, int partitions, int replication, long batchMaxMessageBytes) {
+    /** @param retentionMs retention.ms of the data topics it creates (raw, canonical, batch, dead letters) */
+    public TopicInitializer(Admin admin, int partitions, int replication, long batchMaxMessageBytes, long retentionMs) {
         this.admin = admin;
         this.partitions = partitions > 0 ? Optional.of(partitions) : Optional.empty();
         this.replication = replication > 0 ? Optional.of((short) replication) : Optional.empty();
         this.batchMaxMessageBytes = batchMaxMessageBytes;
+        this.retentionMs = retentionMs;
     }
 
     /** Every topic of the pipeline's processing stage. */
@@ -86,10 +89,14 @@ public final class TopicInitializer {
             }
             NewTopic topic = new NewTopic(name, partitions, replication);
             if (isBatchTopic(name)) {
-                topic.configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(batchMaxMessageBytes)));
+                topic.configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(batchMaxMessageBytes),
+                        TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs)));
             } else if (COMPACTED.contains(name)) {
                 // The latest state per device is what matters; compaction keeps exactly that.
                 topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            } else if (!name.equals(Topics.COMMANDS) && !name.equals(Topics.COMMAND_STATUS)) {
+                // Raw, canonical and dead-letter topics: readings wait here for the stages behind.
+                topic.configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs)));
             }
             return topic;
         }).toList();

@@ -132,8 +132,8 @@ public final class BatchLoader {
                 connection.rollback();
                 return new Result(batch.batchId(), true, batch.readings().size(), 0, 0, 0);
             }
-            RowCheck.Admission kept = erasures.withoutErased(connection, admission);
-            int erased = admission.admitted().size() - kept.admitted().size();
+            RowCheck.Admission kept = erasures.withoutErased(connection, batch, admission);
+            int erased = DeviceErasure.dropped(admission, kept);
             if (erased > 0) {
                 LOG.info("Batch {}: {} readings of erased devices dropped (they reached the pipeline before the erasure)",
                         batch.batchId(), erased);

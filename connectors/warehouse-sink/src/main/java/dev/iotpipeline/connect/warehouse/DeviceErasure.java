@@ -1,5 +1,7 @@
 package dev.iotpipeline.connect.warehouse;
 
+import dev.iotpipeline.connect.common.Batch;
+import dev.iotpipeline.connect.common.RefusedRow;
 import dev.iotpipeline.connect.common.RowCheck;
 import java.sql.Array;
 import java.sql.Connection;
@@ -10,12 +12,14 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.avro.generic.GenericRecord;
 
 /**
@@ -33,6 +37,7 @@ import org.apache.avro.generic.GenericRecord;
 public final class DeviceErasure {
 
     static final String TABLE = "erased_devices";
+    private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final int LOCK = 0x10760002;
 
     /** Rows deleted per table, in table order. */
@@ -90,22 +95,57 @@ public final class DeviceErasure {
     }
 
     /**
-     * The admitted readings without those of erased devices that reached the pipeline before their
-     * erasure; the same admission when there are none. Runs inside the batch's transaction.
+     * The admission without the readings of erased devices that reached the pipeline before their
+     * erasure: neither stored nor dead-lettered (a dead letter would keep their data); the same
+     * admission when there are none. Runs inside the batch's transaction.
      */
-    RowCheck.Admission withoutErased(Connection connection, RowCheck.Admission admission) throws SQLException {
-        List<GenericRecord> admitted = admission.admitted();
-        if (admitted.isEmpty()) {
+    RowCheck.Admission withoutErased(Connection connection, Batch batch, RowCheck.Admission admission) throws SQLException {
+        if (batch.readings().isEmpty()) {
             return admission;
         }
-        Set<String> devices = new LinkedHashSet<>();
-        for (GenericRecord reading : admitted) {
-            devices.add(reading.get("device_id").toString());
+        Map<String, Instant> erased = erasedAmong(connection, batch.readings());
+        if (erased.isEmpty()) {
+            return admission;
         }
-        Map<String, Instant> erased = new HashMap<>();
+        List<GenericRecord> admitted = admission.admitted();
+        List<GenericRecord> kept = new ArrayList<>(admitted.size());
+        int[] positions = new int[admitted.size()];
+        for (int i = 0; i < admitted.size(); i++) {
+            if (!erases(erased, admitted.get(i))) {
+                positions[kept.size()] = admission.position(i);
+                kept.add(admitted.get(i));
+            }
+        }
+        List<RefusedRow> refused = admission.refused().stream()
+                .filter(row -> !erases(erased, batch.readings().get(row.position()))).toList();
+        return new RowCheck.Admission(kept, Arrays.copyOf(positions, kept.size()), refused);
+    }
+
+    /** How many readings {@link #withoutErased} dropped. */
+    static int dropped(RowCheck.Admission before, RowCheck.Admission after) {
+        return before.admitted().size() + before.refused().size() - after.admitted().size() - after.refused().size();
+    }
+
+    private static boolean erases(Map<String, Instant> erased, GenericRecord reading) {
+        Object device = reading.get("device_id");
+        Instant erasedAt = device == null ? null : erased.get(device.toString());
+        Instant ingested = (Instant) reading.get("ingest_time");
+        return erasedAt != null && (ingested == null || !ingested.isAfter(erasedAt));
+    }
+
+    /** The erasures of the readings' devices, under the shared lock held to the end of the transaction. */
+    private Map<String, Instant> erasedAmong(Connection connection, List<GenericRecord> readings) throws SQLException {
+        Set<String> devices = new LinkedHashSet<>();
+        for (GenericRecord reading : readings) {
+            Object device = reading.get("device_id");
+            if (device != null && DEVICE_ID.matcher(device.toString()).matches()) { // no other id can have been erased
+                devices.add(device.toString());
+            }
+        }
         try (Statement lock = connection.createStatement()) {
             lock.execute("SELECT pg_advisory_xact_lock_shared(" + LOCK + ")");
         }
+        Map<String, Instant> erased = new HashMap<>();
         Array ids = connection.createArrayOf("text", devices.toArray());
         try (PreparedStatement query = connection.prepareStatement("SELECT device_id, erased_at FROM " + qualified(TABLE)
                 + " WHERE device_id = ANY(?)")) {
@@ -118,21 +158,7 @@ public final class DeviceErasure {
         } finally {
             ids.free();
         }
-        if (erased.isEmpty()) {
-            return admission;
-        }
-        List<GenericRecord> kept = new ArrayList<>(admitted.size());
-        int[] positions = new int[admitted.size()];
-        for (int i = 0; i < admitted.size(); i++) {
-            GenericRecord reading = admitted.get(i);
-            Instant erasedAt = erased.get(reading.get("device_id").toString());
-            Instant ingested = (Instant) reading.get("ingest_time");
-            if (erasedAt == null || ingested != null && ingested.isAfter(erasedAt)) {
-                positions[kept.size()] = admission.position(i);
-                kept.add(reading);
-            }
-        }
-        return new RowCheck.Admission(kept, java.util.Arrays.copyOf(positions, kept.size()), admission.refused());
+        return erased;
     }
 
     private boolean exists(Connection connection, String table) throws SQLException {

@@ -178,9 +178,14 @@ class RetentionIT {
         EnvReading inFlight = EnvReading.newBuilder(envOf("gone", "g2", NOW.minusSeconds(90))).setIngestTime(NOW).build();
         // The id provisioned again afterwards: its new readings load.
         EnvReading again = EnvReading.newBuilder(envOf("gone", "g3", NOW.plusSeconds(30))).setIngestTime(erasedAt.plusSeconds(25)).build();
-        BatchLoader.Result result = loadResult(loader, inFlight, envOf("kept", "k2", NOW.minusSeconds(90)), again);
+        // Refused on its way (an empty message id): not dead-lettered either, the letter would keep its data.
+        EnvReading refusedInFlight = EnvReading.newBuilder(envOf("gone", "", NOW.minusSeconds(80))).setIngestTime(NOW).build();
+        List<RefusedRow> deadLetters = new ArrayList<>();
+        BatchLoader.Result result = loadResult(loader, deadLetters, inFlight, envOf("kept", "k2", NOW.minusSeconds(90)), again,
+                refusedInFlight, envOf("kept", "", NOW.minusSeconds(70)));
 
-        assertThat(result.erased()).isEqualTo(1);
+        assertThat(result.erased()).isEqualTo(2);
+        assertThat(deadLetters).extracting(RefusedRow::deviceId).containsExactly("kept");
         assertThat(column("SELECT message_id FROM iot.env_readings ORDER BY message_id")).containsExactly("g3", "k1", "k2");
         assertThat(column("SELECT device_id || ' ' || reading_count FROM iot.env_readings_1h ORDER BY device_id"))
                 .containsExactly("gone 1", "kept 2");
@@ -210,10 +215,11 @@ class RetentionIT {
         return refused;
     }
 
-    private static BatchLoader.Result loadResult(BatchLoader loader, EnvReading... readings) throws SQLException {
+    private static BatchLoader.Result loadResult(BatchLoader loader, List<RefusedRow> deadLetters, EnvReading... readings)
+            throws SQLException {
         Batch batch = TestBatches.decoded(TestBatches.envBatch(0, OFFSETS.getAndAdd(readings.length), List.of(readings)));
         try (Connection sql = session()) {
-            return loader.load(sql, batch, RowCheck.admit(batch), refused -> { });
+            return loader.load(sql, batch, RowCheck.admit(batch), deadLetters::addAll);
         }
     }
 

@@ -92,6 +92,10 @@ class WarehouseSinkIT {
         config.put("connection.password", PostgresServer.PASSWORD);
         config.put("schema.registry.url", registryUrl);
         config.put("retry.backoff.ms", "300");
+        // The readings here are of November 2025 and must stay storable whatever the day the tests run:
+        // env readings are kept forever, positions ten years (what is older than that is expired for good).
+        config.put("retention.env_readings.days", "0");
+        config.put("retention.positions.days", "3650");
         config.put("errors.tolerance", "all");
         config.put("errors.deadletterqueue.topic.name", DLQ);
         config.put("errors.deadletterqueue.topic.replication.factor", "1");
@@ -207,6 +211,22 @@ class WarehouseSinkIT {
             assertThat(row.next()).isTrue();
             assertThat(row.getDouble(1)).isEqualTo(1013.25);
         }
+    }
+
+    @Test
+    void aLateReadingOlderThanTheRetentionIsDeadLetteredAsExpiredItsBatchMatesLoad() throws Exception {
+        Position old = Position.newBuilder(position("trk-old", "ts-old")).setEventTime(Instant.parse("2015-06-01T00:00:00Z")).build();
+        send(POSITION_TOPIC, positionBatch("position-1-7-8", old, position("trk-fresh", "ts-fresh")));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> count("SELECT count(*) FROM iot.positions WHERE device_id = 'trk-fresh'") == 1);
+        List<ConsumerRecord<byte[], byte[]>> letters = DeadLetterTopic.awaitLetters(KAFKA.consumerConfig("dlq-expired"), DLQ,
+                r -> "position-1-7-8".equals(header(r, DeadLetterHeaders.BATCH_ID)), 1);
+        assertThat(letters).singleElement().satisfies(r -> {
+            assertThat(header(r, DeadLetterHeaders.REASON)).isEqualTo("expired");
+            assertThat(header(r, DeadLetterHeaders.DEVICE_ID)).isEqualTo("trk-old");
+            assertThat(header(r, DeadLetterHeaders.MESSAGE)).contains("iot.positions keeps 3650 days, in whole months");
+        });
+        assertThat(count("SELECT count(*) FROM iot.positions WHERE device_id = 'trk-old'")).isZero();
     }
 
     @Test
