@@ -195,6 +195,9 @@ resolved by the workers' DirectoryConfigProvider). */}}
 {{- if $v.schemaRegistry.basicAuth.existingSecret }}
 {{- $_ := set $c "schema.registry.basic.auth.user.info" (printf "${directory:%s/schema-registry:%s}" $dir $v.schemaRegistry.basicAuth.key) }}
 {{- end }}
+{{- range $table, $days := $v.warehouse.retentionDays }}
+{{- $_ := set $c (printf "retention.%s.days" $table) (toString $days) }}
+{{- end }}
 {{- include "iot.errorConfig" (dict "config" $c "topic" $v.warehouse.deadLetterTopic "rf" $v.kafka.topics.replicationFactor) }}
 {{- $_ := set $out $v.warehouse.name (merge $c (include "iot.stringMap" $v.warehouse.extraConfig | fromJson)) }}
 {{- end }}
@@ -228,6 +231,7 @@ resolved by the workers' DirectoryConfigProvider). */}}
   "consumer.override.isolation.level" "read_committed"
   "consumer.override.max.partition.fetch.bytes" "8388608"
   "schema.registry.url" $v.schemaRegistry.url
+  "retention.days" (toString $v.lake.retentionDays)
 }}
 {{- if $v.schemaRegistry.basicAuth.existingSecret }}
 {{- $_ := set $c "schema.registry.basic.auth.user.info" (printf "${directory:%s/schema-registry:%s}" $dir $v.schemaRegistry.basicAuth.key) }}

@@ -166,6 +166,21 @@ class ConnectTemplateTest {
     }
 
     @Test
+    void retentionReachesBothSinksPerTable() throws Exception {
+        Map<String, Map<String, String>> defaults = connectorConfigs(RenderedChart.render());
+        assertThat(defaults.get("iot-warehouse-sink")).containsEntry("retention.env_readings.days", "400")
+                .containsEntry("retention.positions.days", "400").containsEntry("retention.env_readings_1m.days", "90")
+                .containsEntry("retention.env_readings_1h.days", "0").containsEntry("retention.positions_1h.days", "0");
+        assertThat(defaults.get("iot-lake-sink")).containsEntry("retention.days", "0");
+        Map<String, Map<String, String>> s3 = connectorConfigs(RenderedChart.render("s3-lake-values.yaml"));
+        assertThat(s3.get("iot-warehouse-sink")).containsEntry("retention.env_readings.days", "730")
+                .containsEntry("retention.env_readings_1h.days", "3650").containsEntry("retention.env_readings_1m.days", "90");
+        assertThat(s3.get("iot-lake-sink")).containsEntry("retention.days", "30");
+        assertValidSinkConfig(new WarehouseSinkConnector(), "iot-warehouse-sink", s3.get("iot-warehouse-sink"));
+        assertValidSinkConfig(lakeSinkConnector(), "iot-lake-sink", s3.get("iot-lake-sink"));
+    }
+
+    @Test
     void chartCreatedWarehouseSecretHoldsThePassword() {
         RenderedChart chart = RenderedChart.render("s3-lake-values.yaml");
         Secret secret = chart.get(Secret.class, "iot-pipeline-warehouse");

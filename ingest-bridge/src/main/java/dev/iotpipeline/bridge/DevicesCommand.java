@@ -32,6 +32,11 @@ public final class DevicesCommand {
                 description = "Device registry file instead of <data dir>/devices.json, e.g. a standalone bridge's (env IOT_DEVICES_FILE).")
         Path devicesFile;
 
+        /** The pipeline's data directory. */
+        public Path dataDir() {
+            return dataDir;
+        }
+
         /** The registry file these options name. */
         public Path path() {
             return devicesFile != null ? devicesFile : dataDir.resolve("devices.json");

@@ -12,6 +12,13 @@ import picocli.CommandLine.Command;
 public final class Pipeline {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Pipeline()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line, with {@code devices erase} (it needs the sinks, which the bridge's devices command does not know). */
+    static CommandLine commandLine() {
+        CommandLine line = new CommandLine(new Pipeline());
+        line.getSubcommands().get("devices").addSubcommand("erase", new EraseDeviceCommand());
+        return line;
     }
 }

@@ -15,7 +15,6 @@ import java.util.TreeSet;
 final class RetentionOption {
 
     static final String LAKE = "lake";
-    static final int LAKE_DEFAULT_DAYS = 400;
 
     private RetentionOption() {
     }

@@ -85,7 +85,7 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--retention", split = ",", defaultValue = "${env:IOT_RETENTION:-}",
             description = "Days a store keeps, by event time, as TABLE=DAYS (repeat or comma-separate): env_readings, "
                     + "positions (default 400, whole months), env_readings_1m (90), env_readings_1h, positions_1h (0: forever), "
-                    + "lake (400, whole days). Older late readings are dead-lettered as expired (env IOT_RETENTION).")
+                    + "lake (0, whole days). Older late readings are dead-lettered as expired (env IOT_RETENTION).")
     List<String> retention = new ArrayList<>();
 
     @Option(names = "--log-level", defaultValue = "${env:IOT_LOG_LEVEL:-INFO}",

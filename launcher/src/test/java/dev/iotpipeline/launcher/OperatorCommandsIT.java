@@ -50,7 +50,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The operator subcommands against one running embedded pipeline (started once for the class; the
@@ -70,7 +69,9 @@ class OperatorCommandsIT {
     void startPipeline() {
         settings = EmbeddedSettings.onFreePorts(dataDir, new BatchPolicy(BatchPolicy.DEFAULT_MAX_RECORDS, BatchPolicy.DEFAULT_MAX_BYTES,
                 Duration.ofSeconds(2)));
-        pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start();
+        // The format samples carry event times of November 2025: kept whatever the date the tests run on.
+        pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream()))
+                .withRetention(Map.of("env_readings", 0, "positions", 0, "lake", 0)).start();
     }
 
     @AfterAll
@@ -204,6 +205,104 @@ class OperatorCommandsIT {
                 .filteredOn(row -> row.startsWith("env-v4-0001|")).containsExactly("env-v4-0001|1763933600250"));
     }
 
+    /**
+     * {@code devices erase}: a device with warehouse rows, rollups, lake files, a shadow and a pending
+     * command, still connected and publishing right up to the erasure. Afterwards psql and DuckDB
+     * find nothing of it, while every reading of the device next to it is still there; its shadow
+     * and command are tombstoned, its connection is closed and a new one refused, and its readings
+     * that were on their way do not come back.
+     */
+    @Test
+    @Order(4)
+    void erasingADeviceLeavesNothingOfItInTheWarehouseTheLakeOrItsShadowAndCommandsAndNothingComesBack() throws Exception {
+        String[] target = {"--kafka", pipeline.bootstrapServers(), "--registry", pipeline.registryUrl()};
+        new DeviceProvisioning(settings.devicesFile()).put("era-gone", "env-sensor", "s-gone", 1_000);
+        new DeviceProvisioning(settings.devicesFile()).put("era-kept", "env-sensor", "s-kept", 1_000);
+        MqttClient gone = connect("era-gone", "s-gone");
+        MqttClient kept = connect("era-kept", "s-kept");
+        long t0 = Instant.parse("2026-11-20T10:00:00Z").getEpochSecond();
+        for (int i = 0; i < 20; i++) {
+            gone.publish("sensors/era-gone/data", v1("era-gone", t0 + 60L * i), 1, false);
+            kept.publish("sensors/era-kept/data", v1("era-kept", t0 + 60L * i), 1, false);
+        }
+        run(concat(new String[] {"shadow", "set", "era-gone", "--type", "env-sensor", "{\"interval_s\":5}"}, target));
+        String commandId = run(concat(new String[] {"command", "send", "--device", "era-gone", "--type", "env-sensor", "calibrate",
+            "{}", "--expires-in", "PT1H"}, target)).strip();
+        String jdbc = "jdbc:postgresql://127.0.0.1:" + settings.postgresPort() + "/iot";
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            assertThat(psql("SELECT count(*) FROM iot.env_readings WHERE device_id = 'era-gone'")).isEqualTo("20");
+            assertThat(QosFleet.lake(settings.lakeDir())).filteredOn(row -> row.startsWith("era-gone|")).hasSize(20);
+        });
+        // On their way at the erasure: acknowledged by the bridge, not yet in a closed batch.
+        for (int i = 20; i < 25; i++) {
+            gone.publish("sensors/era-gone/data", v1("era-gone", t0 + 60L * i), 1, false);
+        }
+
+        String erased = run(concat(new String[] {"devices", "erase", "era-gone", "--yes", "--data-dir", dataDir.toString(),
+            "--warehouse-url", jdbc}, target));
+
+        assertThat(erased).contains("registry    removed from", "commands    1 withdrawn (1 of them pending)", "Erased era-gone at")
+                .doesNotContain("had not caught up");
+        assertThat(erased).containsPattern("warehouse   \\d+ rows deleted \\{env_readings=2\\d, ");
+        assertThat(erased).containsPattern("lake        2\\d rows removed");
+        assertThat(new DeviceProvisioning(settings.devicesFile()).find("era-gone")).isEmpty();
+        // Connected, it is disconnected at its next publish; it cannot connect again.
+        org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> {
+            gone.publish("sensors/era-gone/data", v1("era-gone", t0 + 60L * 30), 1, false);
+            gone.publish("sensors/era-gone/data", v1("era-gone", t0 + 60L * 31), 1, false);
+        });
+        org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> connect("era-gone", "s-gone"));
+        // A reading of the other device sent after the erasure has gone all the way: everything before it has too.
+        kept.publish("sensors/era-kept/data", v1("era-kept", t0 + 60L * 40), 1, false);
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            assertThat(psql("SELECT count(*) FROM iot.env_readings WHERE device_id = 'era-kept'")).isEqualTo("21");
+            assertThat(QosFleet.lake(settings.lakeDir())).filteredOn(row -> row.startsWith("era-kept|")).hasSize(21);
+        });
+        for (String table : List.of("env_readings", "env_readings_1m", "env_readings_1h")) {
+            assertThat(psql("SELECT count(*) FROM iot." + table + " WHERE device_id = 'era-gone'")).as(table).isEqualTo("0");
+        }
+        assertThat(psql("SELECT sum(reading_count) FROM iot.env_readings_1h WHERE device_id = 'era-kept'")).isEqualTo("21");
+        assertThat(QosFleet.lake(settings.lakeDir())).noneMatch(row -> row.startsWith("era-gone|"));
+        assertThat(lastValues(Topics.SHADOW, "era-gone")).as("shadow tombstoned").endsWith((byte[]) null);
+        assertThat(lastValues(Topics.COMMANDS, commandId)).as("command tombstoned").endsWith((byte[]) null);
+        kept.disconnect();
+    }
+
+    private static byte[] v1(String deviceId, long epochSeconds) {
+        return String.format("{\"id\":\"%s\",\"ts\":%d,\"t\":215,\"h\":41,\"bat\":87}", deviceId, epochSeconds)
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A one-value query through psql, the analysts' own client. */
+    private String psql(String query) throws Exception {
+        ProcessBuilder psql = new ProcessBuilder("psql", "-h", "127.0.0.1", "-p", Integer.toString(settings.postgresPort()), "-U", "iot",
+                "-d", "iot", "-tA", "-c", query).redirectErrorStream(true);
+        psql.environment().put("PGPASSWORD", "iot");
+        Process process = psql.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(process.waitFor()).as("psql: " + output).isZero();
+        return output;
+    }
+
+    /** Every value of a key on a topic, in order (null for a tombstone). */
+    private List<byte[]> lastValues(String topic, String key) {
+        List<byte[]> values = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", pipeline.bootstrapServers(),
+                "group.id", "values-" + System.nanoTime(), "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (key.equals(record.key())) {
+                        values.add(record.value());
+                    }
+                }
+            }
+        }
+        return values;
+    }
+
     private MqttClient connect(String deviceId, String secret) throws Exception {
         MqttClient device = new MqttClient("tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), deviceId, new MemoryPersistence());
         MqttConnectOptions options = new MqttConnectOptions();
@@ -273,7 +372,7 @@ class OperatorCommandsIT {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true));
         try {
-            int code = new CommandLine(new Pipeline()).setErr(new PrintWriter(out)).execute(args);
+            int code = Pipeline.commandLine().setErr(new PrintWriter(out)).execute(args);
             assertThat(code).as(String.join(" ", args) + ": " + out).isZero();
         } finally {
             System.setOut(previous);

@@ -17,7 +17,7 @@ class PipelineCommandLineTest {
 
     @Test
     void everySubcommandsHelpListsExamples() {
-        for (CommandLine command : subcommands(new CommandLine(new Pipeline()))) {
+        for (CommandLine command : subcommands(Pipeline.commandLine())) {
             assertThat(command.getUsageMessage()).as("./pipeline %s --help", name(command)).contains("Examples:");
         }
     }
@@ -25,7 +25,7 @@ class PipelineCommandLineTest {
     @Test
     void everySubcommandThatTouchesLocalStateTakesDataDir() {
         List<String> checked = new ArrayList<>();
-        for (CommandLine command : subcommands(new CommandLine(new Pipeline()))) {
+        for (CommandLine command : subcommands(Pipeline.commandLine())) {
             if (LOCAL_STATE.contains(name(command))) {
                 assertThat(command.getCommandSpec().findOption("--data-dir")).as("./pipeline %s --data-dir", name(command)).isNotNull();
                 checked.add(name(command));

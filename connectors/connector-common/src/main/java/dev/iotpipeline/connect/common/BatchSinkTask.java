@@ -3,6 +3,7 @@ package dev.iotpipeline.connect.common;
 import dev.iotpipeline.registry.client.SchemaRegistryClient;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.function.Supplier;
 import org.apache.kafka.common.metrics.Gauge;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.sink.SinkRecord;
@@ -40,25 +41,27 @@ public abstract class BatchSinkTask extends SinkTask {
      * {@code kafka.connect:type=plugins,connector=...,task=...}, and every configured reporter).
      */
     private void registerMetrics() {
+        addMetric("retries-total", "Times the task asked the worker to redeliver after a transient failure (store or registry "
+                + "unavailable)", retries::count);
+        addMetric("dead-lettered-records-total", "Batch records sent whole to the dead-letter topic (not a batch)",
+                deadLetters::records);
+        addMetric("dead-lettered-readings-total", "Single readings of batches sent to the dead-letter topic (refused by the row "
+                + "check or the store)", deadLetters::readings);
+        addMetric("expired-readings-total", "Readings older than the store's retention, sent to the dead-letter topic as expired "
+                + "(counted in dead-lettered-readings-total too)", () -> expired);
+    }
+
+    /** Registers one of the task's own counters with the worker; a no-op on a worker older than Kafka 4.1. */
+    protected final void addMetric(String name, String description, Supplier<Long> value) {
         PluginMetrics metrics;
         try {
             metrics = context.pluginMetrics();
         } catch (NoSuchMethodError | NoClassDefFoundError e) {
             return; // a worker older than Kafka 4.1
         }
-        if (metrics == null) {
-            return;
+        if (metrics != null) {
+            metrics.addMetric(metrics.metricName(name, description, new LinkedHashMap<>()), (Gauge<Long>) (config, now) -> value.get());
         }
-        metrics.addMetric(metrics.metricName("retries-total", "Times the task asked the worker to redeliver after a transient "
-                + "failure (store or registry unavailable)", new LinkedHashMap<>()), (Gauge<Long>) (config, now) -> retries.count());
-        metrics.addMetric(metrics.metricName("dead-lettered-records-total", "Batch records sent whole to the dead-letter topic "
-                + "(not a batch)", new LinkedHashMap<>()), (Gauge<Long>) (config, now) -> deadLetters.records());
-        metrics.addMetric(metrics.metricName("dead-lettered-readings-total", "Single readings of batches sent to the dead-letter "
-                + "topic (refused by the row check or the store)", new LinkedHashMap<>()),
-                (Gauge<Long>) (config, now) -> deadLetters.readings());
-        metrics.addMetric(metrics.metricName("expired-readings-total", "Readings older than the store's retention, sent to the "
-                + "dead-letter topic as expired (counted in dead-lettered-readings-total too)", new LinkedHashMap<>()),
-                (Gauge<Long>) (config, now) -> expired);
     }
 
     @Override

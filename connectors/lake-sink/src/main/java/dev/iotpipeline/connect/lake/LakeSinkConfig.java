@@ -39,6 +39,8 @@ public final class LakeSinkConfig extends AbstractConfig {
     public static final String REGISTRY_URL = "schema.registry.url";
     public static final String REGISTRY_AUTH = "schema.registry.basic.auth.user.info";
     public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
+    public static final String RETENTION_DAYS = "retention.days";
+    public static final String RETENTION_CHECK_INTERVAL_MS = "retention.check.interval.ms";
 
     /** Where the lake's files go. */
     public enum Storage { LOCAL, S3 }
@@ -51,6 +53,7 @@ public final class LakeSinkConfig extends AbstractConfig {
     private static final String PARQUET = "Parquet";
     private static final String SCHEMAS = "Schema registry";
     private static final String ERRORS = "Retries";
+    private static final String RETENTION = "Retention";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(STORAGE, Type.STRING, "local", ConfigDef.CaseInsensitiveValidString.in("local", "s3"), Importance.HIGH,
@@ -105,7 +108,16 @@ public final class LakeSinkConfig extends AbstractConfig {
             .define(RETRY_BACKOFF_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(100), Importance.LOW,
                     "Wait before the worker retries a batch after a transient error (disk full or unavailable, S3 "
                             + "unreachable, throttled or 5xx, registry unavailable); retries go on until it succeeds.",
-                    ERRORS, 1, Width.SHORT, "Retry backoff (ms)");
+                    ERRORS, 1, Width.SHORT, "Retry backoff (ms)")
+            .define(RETENTION_DAYS, Type.INT, 0, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                    "Days of readings the lake keeps, by event time, in whole UTC days: the task drops every "
+                            + "event_date partition before the UTC day that holds now minus this many days, and sends "
+                            + "readings older than that day to the dead-letter topic as expired instead of writing them. "
+                            + "0, the default, keeps everything: the lake is the archive.", RETENTION, 1, Width.SHORT, "Retention (days)")
+            .define(RETENTION_CHECK_INTERVAL_MS, Type.LONG, 3_600_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
+                    "How often a task looks for partitions to drop (also once when it starts); a failed drop is "
+                            + "logged and tried again after this interval.", RETENTION, 2, Width.SHORT,
+                    "Retention check interval (ms)");
 
     public LakeSinkConfig(Map<?, ?> props) {
         this(props, true);
@@ -231,6 +243,15 @@ public final class LakeSinkConfig extends AbstractConfig {
 
     public long retryBackoffMs() {
         return getLong(RETRY_BACKOFF_MS);
+    }
+
+    /** Days of event time the lake keeps; 0 keeps everything. */
+    public int retentionDays() {
+        return getInt(RETENTION_DAYS);
+    }
+
+    public long retentionCheckIntervalMs() {
+        return getLong(RETENTION_CHECK_INTERVAL_MS);
     }
 
     /** Settings for the schema registry client. */

@@ -109,7 +109,7 @@ public final class LakeSinkBenchmark {
     private static void sink(InMemorySchemaRegistryClient registry, List<SinkRecord> records, Path lake) {
         LakeSinkTask task = new LakeSinkTask(config -> registry);
         task.initialize(new FakeSinkContext(true));
-        task.start(Map.of("schema.registry.url", "http://unused", "lake.local.dir", lake.toString()));
+        task.start(Map.of("schema.registry.url", "http://unused", "lake.local.dir", lake.toString(), "retention.days", "0"));
         for (int i = 0; i < records.size(); i += 10) {
             task.put(records.subList(i, Math.min(records.size(), i + 10)));
         }

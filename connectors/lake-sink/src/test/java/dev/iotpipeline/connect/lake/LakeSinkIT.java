@@ -9,7 +9,9 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.iotpipeline.connect.common.DeadLetterTopic;
+import dev.iotpipeline.connect.common.TaskMetrics;
 import dev.iotpipeline.connect.common.TestBatches;
+import dev.iotpipeline.connect.lake.erase.LakeEraser;
 import dev.iotpipeline.embedded.ConnectWorker;
 import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
@@ -73,6 +75,7 @@ class LakeSinkIT {
         config.put("lake.local.dir", lakeDir.toString());
         config.put("schema.registry.url", registryUrl);
         config.put("retry.backoff.ms", "300");
+        config.put("retention.days", "0"); // the test readings are of November 2025, whatever today is
         config.put("errors.tolerance", "all");
         config.put("errors.deadletterqueue.topic.name", deadLetterTopic);
         config.put("errors.deadletterqueue.topic.replication.factor", "1");
@@ -193,6 +196,27 @@ class LakeSinkIT {
         assertThat(DeadLetterTopic.awaitLetters(KAFKA.consumerConfig("dlq-rows-replay"), DLQ,
                 r -> "env_reading-1-1000-1004".equals(header(r, DeadLetterHeaders.BATCH_ID)), 4))
                 .extracting(r -> header(r, DeadLetterHeaders.ROW_POSITION)).containsExactly("1", "3", "1", "3");
+    }
+
+    /**
+     * The running connector learns of an erasure from the lake itself: a batch with the erased
+     * device's readings received before the erasure arrives afterwards (as one still in Kafka would),
+     * and only its other readings are written; the task counts what it dropped.
+     */
+    @Test
+    void aBatchArrivingAfterItsDeviceWasErasedIsWrittenWithoutThatDeviceAndTheDropIsCounted() throws Exception {
+        try (LakeEraser eraser = LakeEraser.open(connectorConfig(lake, DLQ, KAFKA.registryUrl()))) {
+            eraser.erase("erased-it", T0.plusSeconds(3600));
+        }
+        send(ENV_TOPIC, TestBatches.envBatch(0, 3000, List.of(env("erased-it", "e1", T0, 1.0), env("kept-it", "e2", T0, 2.0),
+                env("erased-it", "e3", T0.plusSeconds(5), 3.0))));
+        Path file = lake.resolve("env_readings/event_date=2025-11-23/event_hour=21/env_reading-0-3000-3002_2025-11-23T21.parquet");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(file));
+
+        assertThat(DuckDb.rows("SELECT device_id, message_id FROM read_parquet('" + file + "')")).containsExactly(List.of("kept-it", "e2"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> TaskMetrics.total("lake", "erased-readings-total") == 2);
+        assertThat(DeadLetterTopic.soFar(KAFKA.consumerConfig("dlq-erased"), DLQ))
+                .noneMatch(r -> "env_reading-0-3000-3002".equals(header(r, DeadLetterHeaders.BATCH_ID)));
     }
 
     static List<String> files(Path root) throws Exception {

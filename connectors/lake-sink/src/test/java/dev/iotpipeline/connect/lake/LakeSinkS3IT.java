@@ -12,7 +12,6 @@ import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.schemas.canonical.EnvReading;
 import dev.iotpipeline.testing.KafkaFixture;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +28,6 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
@@ -37,12 +35,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -54,9 +46,9 @@ class LakeSinkS3IT {
 
     static final String ENV_TOPIC = "iot.batch.env_reading";
     static final String POSITION_TOPIC = "iot.batch.position";
-    static final String BUCKET = "iot-lake";
-    static final String ACCESS_KEY = "lake-access";
-    static final String SECRET_KEY = "lake-secret";
+    static final String BUCKET = S3Server.BUCKET;
+    static final String ACCESS_KEY = S3Server.ACCESS_KEY;
+    static final String SECRET_KEY = S3Server.SECRET_KEY;
     static final long FIVE_MIB = 5L * 1024 * 1024;
 
     @TempDir
@@ -72,11 +64,7 @@ class LakeSinkS3IT {
     @BeforeAll
     static void start() throws Exception {
         s3proxy = startS3proxy(0);
-        s3 = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1)
-                .endpointOverride(URI.create(endpoint())).forcePathStyle(true)
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY))).build();
+        s3 = S3Server.client(endpoint());
         s3.createBucket(b -> b.bucket(BUCKET));
 
         try (var admin = KAFKA.admin()) {
@@ -104,15 +92,11 @@ class LakeSinkS3IT {
     }
 
     static S3Proxy startS3proxy(int port) throws Exception {
-        S3Proxy proxy = S3Proxy.builder().blobStore(BLOBS).endpoint(URI.create("http://127.0.0.1:" + port))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
-        proxy.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> "STARTED".equals(proxy.getState()));
-        return proxy;
+        return S3Server.startProxy(BLOBS, port);
     }
 
     static String endpoint() {
-        return "http://127.0.0.1:" + s3proxy.getPort();
+        return S3Server.endpoint(s3proxy);
     }
 
     @AfterAll

@@ -7,10 +7,15 @@ import dev.iotpipeline.connect.common.FakeSinkContext;
 import dev.iotpipeline.connect.common.TestBatches;
 import dev.iotpipeline.registry.client.InMemorySchemaRegistryClient;
 import dev.iotpipeline.schemas.canonical.EnvReading;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -134,8 +139,9 @@ class LakeSinkTaskTest {
         task.stop();
     }
 
+    /** On the day after the test readings, so the lake's retention never expires them. */
     private LakeSinkTask started(Path lake, FakeSinkContext context) {
-        LakeSinkTask task = new LakeSinkTask(config -> registry);
+        LakeSinkTask task = new LakeSinkTask(config -> registry, Clock.fixed(TestBatches.T0.plus(Duration.ofDays(1)), ZoneOffset.UTC));
         task.initialize(context);
         task.start(Map.of("schema.registry.url", "http://unused", "lake.local.dir", lake.toString(), "retry.backoff.ms", "250"));
         return task;
@@ -149,9 +155,11 @@ class LakeSinkTaskTest {
         return new SinkRecord(TOPIC, 0, null, "k", null, value, offset);
     }
 
-    static List<String> parquetFiles(Path root) throws Exception {
+    static List<String> parquetFiles(Path root) {
         try (Stream<Path> files = Files.walk(root)) {
             return files.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -36,6 +36,8 @@ public final class WarehouseSinkTask extends BatchSinkTask {
     private Retention retention;
     private BatchLoader loader;
     private Connection connection;
+    /** Readings of erased devices dropped since the task started. */
+    private volatile long erasedReadings;
     /** When the expiry last ran (or failed), or null before the first run. */
     private Instant lastExpiry;
 
@@ -56,6 +58,8 @@ public final class WarehouseSinkTask extends BatchSinkTask {
         retention = new Retention(config.dbSchema(), config.retentionDays(), clock, 5_000);
         loader = new BatchLoader(config.dbSchema(), config.ledgerTable(), config.rollupsEnabled(), retention);
         lastExpiry = null;
+        addMetric("erased-readings-total", "Readings of erased devices, received before their erasure, dropped instead of stored "
+                + "(neither stored nor dead-lettered)", () -> erasedReadings);
     }
 
     @Override
@@ -95,6 +99,7 @@ public final class WarehouseSinkTask extends BatchSinkTask {
         try {
             BatchLoader.Result result = loader.load(connection(), batch, admission,
                     refused -> deadLetters().rejectRows(record, batch, refused));
+            erasedReadings += result.erased();
             if (result.alreadyLoaded()) {
                 LOG.info("Batch {} already loaded; skipped", result.batchId());
             }

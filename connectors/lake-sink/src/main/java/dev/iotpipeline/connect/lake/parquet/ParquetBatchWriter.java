@@ -1,7 +1,6 @@
 package dev.iotpipeline.connect.lake.parquet;
 
 import java.io.IOException;
-import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.IndexedRecord;
@@ -34,7 +33,13 @@ public final class ParquetBatchWriter {
         this.codecs = new JniCodecFactory(settings.zstdLevel());
     }
 
-    public <R extends IndexedRecord> void write(OutputFile file, Schema schema, GenericData model, List<R> records)
+    /** The codecs files are written with, which also read them. */
+    public JniCodecFactory codecs() {
+        return codecs;
+    }
+
+    /** Writes {@code records} in their order (the lake eraser streams them from the file it rewrites). */
+    public <R extends IndexedRecord> void write(OutputFile file, Schema schema, GenericData model, Iterable<R> records)
             throws IOException {
         try (ParquetWriter<R> writer = AvroParquetWriter.<R>builder(file)
                 .withConf(new PlainParquetConfiguration())

@@ -1,22 +1,34 @@
 package dev.iotpipeline.connect.lake.storage;
 
 import dev.iotpipeline.connect.lake.parquet.FileOutputFile;
+import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.LocalInputFile;
 
 /**
  * The lake on a local (or mounted) file system. A file is written to a hidden temporary name in
@@ -34,6 +46,11 @@ import java.util.concurrent.TimeUnit;
  * directories above it only change when a directory is created, so they are fsynced the first
  * time this instance writes into a directory (up to {@value #KNOWN_DIRECTORIES} remembered), which
  * covers directories a crashed run created and never synced.
+ *
+ * <p>Listing skips the temporary files (they are not published yet); deleting a prefix removes them
+ * too, then the directories left empty, and fsyncs the directory that held the prefix. Files and
+ * directories that vanish while they are walked (another task dropping the same partition) are
+ * skipped, not errors.
  */
 public final class LocalLakeStorage implements LakeStorage {
 
@@ -72,10 +89,7 @@ public final class LocalLakeStorage implements LakeStorage {
         if (pending.containsKey(key)) {
             awaitWrites(); // the same temporary name: the earlier file is published first
         }
-        Path target = root.resolve(key).normalize();
-        if (!target.startsWith(root)) {
-            throw new StorageException("key " + key + " leaves the lake root " + root, null, false);
-        }
+        Path target = resolve(key);
         Path temp = target.resolveSibling("." + target.getFileName() + ".tmp");
         Path dir = target.getParent();
         boolean known;
@@ -88,6 +102,9 @@ public final class LocalLakeStorage implements LakeStorage {
             content.writeTo(new FileOutputFile(temp, false));
         } catch (IOException e) {
             throw failure(target, temp, e);
+        } catch (RuntimeException e) {
+            deleteQuietly(temp); // the content failed (e.g. a file being rewritten could not be read): no stale temporary file
+            throw e;
         }
         pending.put(key, publisher.submit(() -> {
             publish(temp, target, known);
@@ -109,6 +126,152 @@ public final class LocalLakeStorage implements LakeStorage {
             }
             durableDirectories.add(dir);
         }
+    }
+
+    @Override
+    public List<String> list(String prefix) {
+        Path dir = resolve(LakeStorage.directory(prefix));
+        List<String> keys = new ArrayList<>();
+        walk(dir, (file, attributes) -> {
+            if (attributes.isRegularFile() && !file.getFileName().toString().startsWith(".")) {
+                keys.add(key(file));
+            }
+        }, directory -> { });
+        Collections.sort(keys);
+        return keys;
+    }
+
+    @Override
+    public List<String> listDirectories(String prefix) {
+        Path dir = resolve(LakeStorage.directory(prefix));
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (NoSuchFileException gone) {
+            return List.of();
+        } catch (IOException e) {
+            throw failure("list " + dir, e);
+        }
+    }
+
+    /** Each stream reads the file that was there when it was opened: a rename over it never changes an open file. */
+    @Override
+    public Optional<InputFile> read(String key) {
+        Path file = resolve(key);
+        return Files.isRegularFile(file) ? Optional.of(new LocalInputFile(file)) : Optional.empty();
+    }
+
+    @Override
+    public void delete(String key) {
+        if (pending.containsKey(key)) {
+            awaitWrites(); // or its publication would bring it back
+        }
+        Path file = resolve(key);
+        try {
+            if (Files.deleteIfExists(file)) {
+                fsyncDirectory(file.getParent());
+            }
+        } catch (IOException e) {
+            throw failure("delete " + file, e);
+        }
+    }
+
+    @Override
+    public int deletePrefix(String prefix) {
+        String directory = LakeStorage.directory(prefix);
+        if (directory.isEmpty()) {
+            throw new IllegalArgumentException("deleting the whole lake is not a prefix deletion");
+        }
+        if (pending.keySet().stream().anyMatch(key -> key.startsWith(directory))) {
+            awaitWrites();
+        }
+        Path dir = resolve(directory);
+        List<Path> files = new ArrayList<>();
+        List<Path> directories = new ArrayList<>(); // deepest first
+        walk(dir, (file, attributes) -> files.add(file), directories::add);
+        int deleted = 0;
+        try {
+            for (Path file : files) {
+                deleted += Files.deleteIfExists(file) ? 1 : 0;
+            }
+            for (Path emptied : directories) {
+                Files.deleteIfExists(emptied);
+            }
+            durableDirectories.removeIf(known -> known.startsWith(dir));
+            if (!directories.isEmpty()) {
+                fsyncDirectory(dir.getParent());
+            }
+        } catch (DirectoryNotEmptyException e) {
+            throw new StorageException("a file appeared in " + e.getFile() + " while " + dir + " was deleted", e, true);
+        } catch (IOException e) {
+            throw failure("delete " + dir, e);
+        }
+        return deleted;
+    }
+
+    private interface FileVisit {
+        void visit(Path file, BasicFileAttributes attributes);
+    }
+
+    private interface DirectoryVisit {
+        void visit(Path directory);
+    }
+
+    /** Every file below {@code dir}, then each directory after its content; what vanishes meanwhile is skipped. */
+    private void walk(Path dir, FileVisit files, DirectoryVisit directories) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    files.visit(file, attributes);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    throw e;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path directory, IOException e) throws IOException {
+                    if (e != null && !(e instanceof NoSuchFileException)) {
+                        throw e;
+                    }
+                    directories.visit(directory);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw failure("list " + dir, e);
+        }
+    }
+
+    /** A key or directory prefix as a path, refused when it leaves the root. */
+    private Path resolve(String key) {
+        Path path = root.resolve(key).normalize();
+        if (!path.startsWith(root)) {
+            throw new StorageException("key " + key + " leaves the lake root " + root, null, false);
+        }
+        return path;
+    }
+
+    private String key(Path file) {
+        return root.relativize(file).toString().replace(File.separatorChar, '/');
+    }
+
+    private StorageException failure(String what, IOException e) {
+        if (e instanceof AccessDeniedException denied) {
+            return new StorageException("no permission to " + what + " (" + denied.getFile() + ") in the lake " + root, e, false);
+        }
+        return new StorageException("cannot " + what + ": " + e, e, true);
     }
 
     @Override

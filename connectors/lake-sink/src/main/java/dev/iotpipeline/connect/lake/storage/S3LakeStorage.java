@@ -11,8 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import org.apache.parquet.io.InputFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -30,13 +32,22 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The lake in an S3 bucket (AWS or S3-compatible), through AWS SDK v2 with the JDK's HTTP client.
  * A file is first written to a local spool file, then uploaded: with one PUT below the multipart
  * threshold, otherwise as a multipart upload, which S3 makes visible only when it completes (and
  * aborts on failure). S3 acknowledges a PUT or a completion only once the object is durable.
+ *
+ * <p>Listing pages through ListObjectsV2 (with delimiter '/' for directories); deleting a prefix
+ * deletes its keys with DeleteObjects, {@value #DELETE_BATCH} at a time (S3's limit per request).
+ * Reading fetches byte ranges as Parquet asks for them ({@link S3InputFile}).
  */
 public final class S3LakeStorage implements LakeStorage {
 
@@ -47,6 +58,10 @@ public final class S3LakeStorage implements LakeStorage {
     }
 
     static final String CONTENT_TYPE = "application/vnd.apache.parquet";
+    static final int DELETE_BATCH = 1000;
+    /** Error codes of a single key in a DeleteObjects answer that a retry may fix. */
+    private static final List<String> TRANSIENT_CODES = List.of("InternalError", "ServiceUnavailable", "SlowDown",
+            "RequestTimeout", "OperationAborted");
     private static final Logger LOG = LoggerFactory.getLogger(S3LakeStorage.class);
 
     private final Settings settings;
@@ -85,7 +100,7 @@ public final class S3LakeStorage implements LakeStorage {
 
     @Override
     public void write(String key, Content content) {
-        String objectKey = settings.prefix().isEmpty() ? key : settings.prefix() + "/" + key;
+        String objectKey = objectKey(key);
         Path spool = null;
         try {
             Files.createDirectories(settings.spoolDir());
@@ -94,7 +109,8 @@ public final class S3LakeStorage implements LakeStorage {
             long size = Files.size(spool);
             if (size < settings.multipartThreshold()) {
                 Path file = spool;
-                s3.putObject(b -> b.bucket(settings.bucket()).key(objectKey).contentType(CONTENT_TYPE), RequestBody.fromFile(file));
+                s3.putObject(b -> b.bucket(settings.bucket()).key(objectKey).contentType(contentType(objectKey)),
+                        RequestBody.fromFile(file));
             } else {
                 uploadInParts(objectKey, spool, size);
             }
@@ -113,7 +129,7 @@ public final class S3LakeStorage implements LakeStorage {
     }
 
     private void uploadInParts(String key, Path file, long size) throws IOException {
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(settings.bucket()).key(key).contentType(CONTENT_TYPE))
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(settings.bucket()).key(key).contentType(contentType(key)))
                 .uploadId();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             List<CompletedPart> parts = new ArrayList<>();
@@ -148,6 +164,107 @@ public final class S3LakeStorage implements LakeStorage {
             LOG.warn("Could not abort multipart upload {} of s3://{}/{} (a bucket lifecycle rule should expire it): {}",
                     uploadId, settings.bucket(), key, e.getMessage());
         }
+    }
+
+    private static String contentType(String objectKey) {
+        return objectKey.endsWith(".json") ? "application/json" : CONTENT_TYPE;
+    }
+
+    private String objectKey(String key) {
+        return settings.prefix().isEmpty() ? key : settings.prefix() + "/" + key;
+    }
+
+    /** The key relative to the lake root of an object key under it. */
+    private String relative(String objectKey) {
+        return objectKey.substring(objectKey("").length());
+    }
+
+    @Override
+    public List<String> list(String prefix) {
+        String objectPrefix = objectKey(LakeStorage.directory(prefix));
+        try {
+            List<String> keys = new ArrayList<>();
+            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(objectPrefix)).contents()) {
+                keys.add(relative(object.key()));
+            }
+            Collections.sort(keys);
+            return keys;
+        } catch (SdkException | UncheckedIOException e) {
+            throw failure("list", objectPrefix, e);
+        }
+    }
+
+    @Override
+    public List<String> listDirectories(String prefix) {
+        String objectPrefix = objectKey(LakeStorage.directory(prefix));
+        try {
+            List<String> names = new ArrayList<>();
+            s3.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(objectPrefix).delimiter("/")).commonPrefixes()
+                    .forEach(common -> names.add(common.prefix().substring(objectPrefix.length()).replaceAll("/+$", "")));
+            Collections.sort(names);
+            return names;
+        } catch (SdkException | UncheckedIOException e) {
+            throw failure("list", objectPrefix, e);
+        }
+    }
+
+    @Override
+    public Optional<InputFile> read(String key) {
+        String objectKey = objectKey(key);
+        try {
+            HeadObjectResponse head = s3.headObject(b -> b.bucket(settings.bucket()).key(objectKey));
+            return Optional.of(new S3InputFile(s3, settings.bucket(), objectKey, head.contentLength(), head.eTag()));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw failure("read", objectKey, e);
+        } catch (SdkException | UncheckedIOException e) {
+            throw failure("read", objectKey, e);
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        String objectKey = objectKey(key);
+        try {
+            s3.deleteObject(b -> b.bucket(settings.bucket()).key(objectKey));
+        } catch (SdkException | UncheckedIOException e) {
+            throw failure("delete", objectKey, e);
+        }
+    }
+
+    @Override
+    public int deletePrefix(String prefix) {
+        String directory = LakeStorage.directory(prefix);
+        if (directory.isEmpty()) {
+            throw new IllegalArgumentException("deleting the whole lake is not a prefix deletion");
+        }
+        List<String> keys = list(directory);
+        for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
+            List<ObjectIdentifier> chunk = keys.subList(from, Math.min(keys.size(), from + DELETE_BATCH)).stream()
+                    .map(key -> ObjectIdentifier.builder().key(objectKey(key)).build()).toList();
+            DeleteObjectsResponse response;
+            try {
+                response = s3.deleteObjects(b -> b.bucket(settings.bucket()).delete(d -> d.objects(chunk).quiet(true)));
+            } catch (SdkException | UncheckedIOException e) {
+                throw failure("delete", objectKey(directory), e);
+            }
+            if (!response.errors().isEmpty()) {
+                S3Error first = response.errors().get(0);
+                throw new StorageException("cannot delete s3://" + settings.bucket() + "/" + first.key() + " (and "
+                        + (response.errors().size() - 1) + " more): " + first.code() + " " + first.message(), null,
+                        TRANSIENT_CODES.contains(first.code()));
+            }
+        }
+        return keys.size();
+    }
+
+    private StorageException failure(String what, String objectKey, RuntimeException e) {
+        String where = "cannot " + what + " s3://" + settings.bucket() + "/" + objectKey + ": ";
+        return e instanceof SdkException sdk
+                ? new StorageException(where + e.getMessage(), e, isTransient(sdk))
+                : new StorageException(where + e.getCause(), e, true); // the URL-connection client's dropped connection
     }
 
     /** Unreachable, throttled, timed out or a server error: worth a retry. Denied or no such bucket: not. */

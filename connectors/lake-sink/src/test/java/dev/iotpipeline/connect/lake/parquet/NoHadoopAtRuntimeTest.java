@@ -13,14 +13,17 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The write path in a JVM whose class path has no Hadoop jar, as in a Connect worker: it writes every codec. */
+/**
+ * The write path and the eraser's read-and-rewrite path in a JVM whose class path has no Hadoop jar,
+ * as in a Connect worker or a command-line tool: every codec is written, read back and rewritten.
+ */
 class NoHadoopAtRuntimeTest {
 
     @TempDir
     Path dir;
 
     @Test
-    void writesParquetWithEveryCodecWithoutHadoopOnTheClassPath() throws Exception {
+    void writesReadsAndRewritesParquetWithEveryCodecWithoutHadoopOnTheClassPath() throws Exception {
         String classPath = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !entry.contains("hadoop-client-api")).collect(Collectors.joining(File.pathSeparator));
         Path log = dir.resolve("child.log");
