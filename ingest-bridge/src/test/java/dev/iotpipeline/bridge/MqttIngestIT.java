@@ -54,7 +54,7 @@ class MqttIngestIT {
     static void start() throws Exception {
         kafka.createTopics(3, Topics.RAW_ENV_SENSOR, Topics.RAW_GPS_TRACKER);
         harness = new BridgeHarness(kafka, dir, Map.of("max.payload.bytes", "4096"));
-        for (String id : List.of("env-a", "env-b", "env-c", "env-tls", "env-ws", "env-raw", "env-order")) {
+        for (String id : List.of("env-a", "env-b", "env-c", "env-tls", "env-ws", "env-raw", "env-order", "env-locked")) {
             harness.provision(id, "env-sensor");
         }
         harness.provision("trk-a", "gps-tracker");
@@ -79,6 +79,26 @@ class MqttIngestIT {
             }
         } finally {
             client.disconnect();
+        }
+    }
+
+    @Test
+    void aDeviceDisabledWhileConnectedIsDisconnectedAtItsNextPublishWhichIsNotAcknowledged() throws Exception {
+        MqttClient client = harness.v3("env-locked");
+        client.setTimeToWait(10_000);
+        client.publish("dt/env-sensor/env-locked/v2", "{\"n\":1}".getBytes(StandardCharsets.UTF_8), 1, false);
+        try (KafkaConsumer<byte[], byte[]> offsets = offsetReader()) {
+            List<TopicPartition> partitions = partitions(Topics.RAW_ENV_SENSOR);
+            harness.disable("env-locked", "env-sensor");
+            Thread.sleep(1_500); // the bridge looks at the registry file at most a second after it changed
+            long before = sum(offsets.endOffsets(partitions));
+
+            assertThatThrownBy(() -> client.publish("dt/env-sensor/env-locked/v2", "{\"n\":2}".getBytes(StandardCharsets.UTF_8), 1,
+                    false)).isInstanceOf(MqttException.class);
+
+            assertThat(client.isConnected()).isFalse();
+            assertThat(sum(offsets.endOffsets(partitions))).as("nothing of it reached Kafka").isEqualTo(before);
+            assertThat(v3Refusal("env-locked", "env-locked", SECRET)).isEqualTo(MqttException.REASON_CODE_FAILED_AUTHENTICATION);
         }
     }
 

@@ -265,6 +265,11 @@ class OperatorCommandsIT {
         assertThat(QosFleet.lake(settings.lakeDir())).noneMatch(row -> row.startsWith("era-gone|"));
         assertThat(lastValues(Topics.SHADOW, "era-gone")).as("shadow tombstoned").endsWith((byte[]) null);
         assertThat(lastValues(Topics.COMMANDS, commandId)).as("command tombstoned").endsWith((byte[]) null);
+        // Run again (after a crash half-way, say), it finishes the job and finds nothing more.
+        String again = run(concat(new String[] {"devices", "erase", "era-gone", "--yes", "--data-dir", dataDir.toString(),
+            "--warehouse-url", jdbc}, target));
+        assertThat(again).contains("registry    not in", "warehouse   0 rows deleted", "lake        0 rows removed",
+                "commands    0 withdrawn");
         kept.disconnect();
     }
 
