@@ -3,6 +3,7 @@ package dev.iotpipeline.connect.common;
 import dev.iotpipeline.registry.client.SchemaRegistryClient;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.common.metrics.Gauge;
 import org.apache.kafka.common.metrics.PluginMetrics;
@@ -25,13 +26,15 @@ public abstract class BatchSinkTask extends SinkTask {
 
     private BatchDecoder decoder;
     private DeadLetters deadLetters;
+    private SinkMetrics sinkMetrics;
     private Retries retries;
     private volatile long expired;
 
     /** Call from {@link #start} once the settings are read. */
     protected final void open(SchemaRegistryClient registry, long retryBackoffMs, String stage) {
         decoder = new BatchDecoder(registry);
-        deadLetters = new DeadLetters(context, stage);
+        sinkMetrics = new SinkMetrics(this::addMetric);
+        deadLetters = new DeadLetters(context, stage, sinkMetrics);
         retries = new Retries(context, retryBackoffMs);
         registerMetrics();
     }
@@ -52,7 +55,12 @@ public abstract class BatchSinkTask extends SinkTask {
     }
 
     /** Registers one of the task's own counters with the worker; a no-op on a worker older than Kafka 4.1. */
-    protected final void addMetric(String name, String description, Supplier<Long> value) {
+    protected final void addMetric(String name, String description, Supplier<? extends Number> value) {
+        addMetric(name, description, Map.of(), value);
+    }
+
+    /** Like {@link #addMetric(String, String, Supplier)}, with tags (JMX key properties). */
+    protected final void addMetric(String name, String description, Map<String, String> tags, Supplier<? extends Number> value) {
         PluginMetrics metrics;
         try {
             metrics = context.pluginMetrics();
@@ -60,7 +68,8 @@ public abstract class BatchSinkTask extends SinkTask {
             return; // a worker older than Kafka 4.1
         }
         if (metrics != null) {
-            metrics.addMetric(metrics.metricName(name, description, new LinkedHashMap<>()), (Gauge<Long>) (config, now) -> value.get());
+            metrics.addMetric(metrics.metricName(name, description, new LinkedHashMap<>(tags)),
+                    (Gauge<Number>) (config, now) -> value.get());
         }
     }
 
@@ -95,7 +104,7 @@ public abstract class BatchSinkTask extends SinkTask {
             if (BatchDecoder.registryUnavailable(e)) {
                 throw retries.retry("the schema registry is unavailable: " + e.getMessage(), e);
             }
-            deadLetters.reject(record, e);
+            deadLetters.reject(record, e, "unreadable-batch");
             return null;
         }
     }
@@ -140,6 +149,11 @@ public abstract class BatchSinkTask extends SinkTask {
 
     protected final DeadLetters deadLetters() {
         return deadLetters;
+    }
+
+    /** What the task stored and how late ({@link SinkMetrics}). */
+    protected final SinkMetrics sinkMetrics() {
+        return sinkMetrics;
     }
 
     protected final Retries retries() {

@@ -39,11 +39,18 @@ public final class DeadLetters {
     private final String stage;
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong readings = new AtomicLong();
+    private final SinkMetrics metrics;
 
     /** @param stage named in {@link DeadLetterHeaders#STAGE}, e.g. {@code lake-sink} */
     public DeadLetters(SinkTaskContext context, String stage) {
+        this(context, stage, SinkMetrics.unregistered());
+    }
+
+    /** @param metrics counts the dead letters by reason */
+    public DeadLetters(SinkTaskContext context, String stage, SinkMetrics metrics) {
         this.reporter = reporter(context);
         this.stage = stage;
+        this.metrics = metrics;
     }
 
     private static ErrantRecordReporter reporter(SinkTaskContext context) {
@@ -54,14 +61,20 @@ public final class DeadLetters {
         }
     }
 
-    /** The whole record, e.g. one that is not a batch. */
+    /** The whole record, e.g. one the store refuses as a whole (counted under the reason {@code refused-batch}). */
     public void reject(SinkRecord record, Exception error) {
+        reject(record, error, "refused-batch");
+    }
+
+    /** The whole record, counted under {@code reason}, e.g. {@code unreadable-batch} for one that is not a batch. */
+    public void reject(SinkRecord record, Exception error, String reason) {
         if (reporter == null) {
             throw new ConnectException("Cannot store the batch at " + where(record) + ": " + error.getMessage(), error);
         }
         LOG.warn("Batch at {} sent to the dead-letter topic: {}", where(record), error.getMessage());
         await(record, List.of(reporter.report(record, error)));
         records.incrementAndGet();
+        metrics.deadLettered(reason, 1);
     }
 
     /** Each refused reading of {@code batch} (from {@code record}) as its own dead letter. */
@@ -85,6 +98,8 @@ public final class DeadLetters {
         }
         await(record, sent);
         readings.addAndGet(rows.size());
+        rows.stream().collect(java.util.stream.Collectors.groupingBy(RefusedRow::reason, java.util.stream.Collectors.counting()))
+                .forEach((reason, count) -> metrics.deadLettered(reason, count.intValue()));
     }
 
     /** Whole records dead-lettered since the task started. */

@@ -15,6 +15,7 @@ import dev.iotpipeline.registry.client.RegistryClientConfig;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.registry.client.SchemaRegistryClient;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -136,8 +137,9 @@ public final class LakeSinkTask extends BatchSinkTask {
             LOG.info("{} of the {} readings of batch {} are of erased devices: dropped, not written", dropped,
                     batch.readings().size(), batch.batchId());
         }
+        List<String> keys;
         try {
-            List<String> keys = files.writeLater(batch, rows);
+            keys = files.writeLater(batch, rows);
             LOG.debug("Batch {} ({} readings) written as {}", batch.batchId(), rows.size(), keys);
         } catch (StorageException e) {
             throw storageFailure("batch " + batch.batchId() + " from " + DeadLetters.where(record), e);
@@ -145,6 +147,9 @@ public final class LakeSinkTask extends BatchSinkTask {
         if (!refused.isEmpty()) { // only then keep the decoded batch until the delivery is durable
             afterWrites.add(() -> deadLetters().rejectRows(record, batch, refused));
         }
+        List<Instant> ingestTimes = rows.stream().map(reading -> (Instant) reading.get("ingest_time")).toList();
+        int fileCount = keys.size();
+        afterWrites.add(() -> sinkMetrics().stored(ingestTimes, ingestTimes.size(), fileCount, clock.instant()));
     }
 
     private RuntimeException storageFailure(String what, StorageException e) {

@@ -160,6 +160,14 @@ class LakeSinkIT {
             assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("not a batch");
             assertThat(header(r, "__connect.errors.exception.message")).contains("Confluent wire format");
         });
+        // The sink's own metrics (JMX): the whole record counted by its reason; files, rows and their latency.
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                TaskMetrics.total("lake", "dead-lettered-readings-by-reason-total", "reason", "unreadable-batch") == 1);
+        assertThat(TaskMetrics.total("lake", "files-written-total")).isPositive();
+        assertThat(TaskMetrics.total("lake", "rows-stored-total")).isPositive();
+        assertThat(TaskMetrics.total("lake", "end-to-end-latency-seconds-count")).isPositive();
+        assertThat(TaskMetrics.total("lake", "batch-commit-lag-seconds-bucket", "le", "+Inf"))
+                .isEqualTo(TaskMetrics.total("lake", "batch-commit-lag-seconds-count"));
     }
 
     @Test

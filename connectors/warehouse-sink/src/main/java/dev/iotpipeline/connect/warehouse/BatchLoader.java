@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
+import java.time.Instant;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -55,7 +56,12 @@ import org.slf4j.LoggerFactory;
 public final class BatchLoader {
 
     /** What loading one batch did. */
-    public record Result(String batchId, boolean alreadyLoaded, int records, int inserted, int refused, int erased) {
+    /**
+     * @param ingestTimes the {@code ingest_time} of the readings the batch committed (admitted, not
+     *        erased; empty for a batch already loaded), for the latency metrics
+     */
+    public record Result(String batchId, boolean alreadyLoaded, int records, int inserted, int refused, int erased,
+                         List<Instant> ingestTimes) {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchLoader.class);
@@ -130,7 +136,7 @@ public final class BatchLoader {
         try {
             if (isLoaded(connection, batch.batchId())) {
                 connection.rollback();
-                return new Result(batch.batchId(), true, batch.readings().size(), 0, 0, 0);
+                return new Result(batch.batchId(), true, batch.readings().size(), 0, 0, 0, List.of());
             }
             RowCheck.Admission kept = erasures.withoutErased(connection, batch, admission);
             int erased = DeviceErasure.dropped(admission, kept);
@@ -150,7 +156,8 @@ public final class BatchLoader {
             connection.commit();
             LOG.debug("Batch {} loaded: {} readings, {} new, {} refused", batch.batchId(), batch.readings().size(), inserted,
                     refused.size());
-            return new Result(batch.batchId(), false, batch.readings().size(), inserted, refused.size(), erased);
+            return new Result(batch.batchId(), false, batch.readings().size(), inserted, refused.size(), erased,
+                    kept.admitted().stream().map(reading -> (Instant) reading.get("ingest_time")).toList());
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(connection);
             throw e;

@@ -102,6 +102,8 @@ public final class WarehouseSinkTask extends BatchSinkTask {
             erasedReadings += result.erased();
             if (result.alreadyLoaded()) {
                 LOG.info("Batch {} already loaded; skipped", result.batchId());
+            } else {
+                sinkMetrics().stored(result.ingestTimes(), result.inserted(), 0, clock.instant());
             }
         } catch (SQLException e) {
             closeConnection();

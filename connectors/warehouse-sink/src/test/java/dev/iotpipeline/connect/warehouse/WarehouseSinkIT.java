@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.iotpipeline.connect.common.DeadLetterTopic;
+import dev.iotpipeline.connect.common.TaskMetrics;
 import dev.iotpipeline.embedded.ConnectWorker;
 import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.embedded.PostgresServer;
@@ -227,6 +228,15 @@ class WarehouseSinkIT {
             assertThat(header(r, DeadLetterHeaders.MESSAGE)).contains("iot.positions keeps 3650 days, in whole months");
         });
         assertThat(count("SELECT count(*) FROM iot.positions WHERE device_id = 'trk-old'")).isZero();
+        // The sink's own metrics (JMX): the reason counted, stored rows and their latency from the bridge.
+        assertThat(TaskMetrics.total("warehouse", "dead-lettered-readings-by-reason-total", "reason", "expired")).isEqualTo(1);
+        assertThat(TaskMetrics.total("warehouse", "rows-stored-total")).isPositive();
+        assertThat(TaskMetrics.total("warehouse", "batches-total")).isPositive();
+        long latencies = TaskMetrics.total("warehouse", "end-to-end-latency-seconds-count");
+        assertThat(latencies).isPositive();
+        // The readings carry ingest times of November 2025: every one of them is past the last bound of a day.
+        assertThat(TaskMetrics.total("warehouse", "end-to-end-latency-seconds-bucket", "le", "+Inf")).isEqualTo(latencies);
+        assertThat(TaskMetrics.total("warehouse", "end-to-end-latency-seconds-bucket", "le", "86400")).isZero();
     }
 
     @Test
