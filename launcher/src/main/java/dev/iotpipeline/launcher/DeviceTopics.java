@@ -169,10 +169,15 @@ final class DeviceTopics implements AutoCloseable {
                 consumer.partitionsFor(family.batchTopic(), Duration.ofSeconds(30))
                         .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
             }
+            // Assigned first, and once: offsets fetched for partitions it does not have make the consumer warn.
+            consumer.assign(partitions);
+            consumer.pause(partitions);
             Map<TopicPartition, Long> stable = consumer.endOffsets(partitions); // the last stable offset, read_committed
             Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
             for (TopicPartition partition : partitions) {
+                consumer.resume(List.of(partition));
                 after.put(partition, lastRecordBefore(consumer, partition, begin.get(partition), stable.get(partition)) + 1);
+                consumer.pause(List.of(partition));
             }
         }
         return after;
@@ -180,7 +185,6 @@ final class DeviceTopics implements AutoCloseable {
 
     /** The offset of the last committed record before {@code end}, looking back ever further; -1 when there is none. */
     private static long lastRecordBefore(KafkaConsumer<String, byte[]> consumer, TopicPartition partition, long begin, long end) {
-        consumer.assign(List.of(partition));
         for (long window = 16; ; window *= 4) {
             long from = Math.max(begin, end - window);
             consumer.seek(partition, from);
