@@ -15,6 +15,7 @@ import dev.iotpipeline.streams.StreamsApp;
 import dev.iotpipeline.streams.StreamsAppConfig;
 import dev.iotpipeline.streams.batch.BatchPolicy;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -43,6 +44,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private final EmbeddedSettings settings;
     private final PrintStream out;
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private MetricsEndpoint metrics;
     private KraftBroker broker;
     private SchemaRegistryServer registry;
     private StreamsApp streams;
@@ -128,6 +130,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 bridge = IngestBridge.start(BridgeConfig.of(bridgeConfig()));
                 running.push(bridge);
             });
+            metrics = MetricsEndpoint.start(EmbeddedSettings.HOST, settings.metricsPort(), List.of(
+                    URI.create("http://" + EmbeddedSettings.HOST + ":" + bridge.managementPort() + "/metrics"),
+                    URI.create("http://" + EmbeddedSettings.HOST + ":" + settings.streamsHttpPort() + "/metrics")));
+            running.push(metrics);
         } catch (RuntimeException | Error e) {
             // An Error too (e.g. a class built against another version): the broker's threads and the
             // registry's process would otherwise keep the JVM, and the ports, alive.
@@ -169,6 +175,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         Ports.requireFree("HTTP ingest", EmbeddedSettings.HOST, settings.bridge().http());
         Ports.requireFree("HTTPS ingest", EmbeddedSettings.HOST, settings.bridge().https());
         Ports.requireFree("Bridge health/metrics", EmbeddedSettings.HOST, settings.bridge().management());
+        Ports.requireFree("Metrics of every component", EmbeddedSettings.HOST, settings.metricsPort());
     }
 
     private StreamsApp startStreams() {
@@ -292,6 +299,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
         out.printf("  Streams app metrics      http://%s:%d/metrics   (health: /health/live, /health/ready)%n",
                 EmbeddedSettings.HOST, settings.streamsHttpPort());
         out.printf("  Kafka Connect REST       %s%n", connect.restUrl());
+        out.printf("  Metrics, every component http://%s:%d/metrics   (Prometheus: iot_bridge_*, iot_streams_*, iot_sink_*)%n",
+                EmbeddedSettings.HOST, metrics.port());
         out.printf("  Warehouse (PostgreSQL)   %s   user %s, password %s (local use only)%n", warehouse.jdbcUrl(),
                 PostgresServer.USER, PostgresServer.PASSWORD);
         out.printf("  Lake (Parquet)           %s%n", settings.lakeDir().toAbsolutePath());

@@ -50,6 +50,11 @@ final class UpCommand implements Callable<Integer> {
             description = "Streams app health and metrics port (env IOT_STREAMS_HTTP_PORT, default ${DEFAULT-VALUE}).")
     int streamsHttpPort;
 
+    @Option(names = "--metrics-port", defaultValue = "${env:IOT_METRICS_PORT:-9464}",
+            description = "Every component's metrics at one URL, /metrics in the Prometheus format (env IOT_METRICS_PORT, "
+                    + "default ${DEFAULT-VALUE}).")
+    int metricsPort;
+
     @Option(names = "--mqtt-port", defaultValue = "${env:IOT_MQTT_PORT:-1883}",
             description = "MQTT over TCP port (env IOT_MQTT_PORT, default ${DEFAULT-VALUE}).")
     int mqttPort;
@@ -99,7 +104,7 @@ final class UpCommand implements Callable<Integer> {
         Map<String, Integer> retentionDays;
         try {
             retentionDays = RetentionOption.parse(retention);
-            settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort, postgresPort, connectPort, streamsHttpPort,
+            settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort, postgresPort, connectPort, streamsHttpPort, metricsPort,
                     new EmbeddedSettings.BridgePorts(mqttPort, mqttTlsPort, httpPort, httpsPort, bridgeManagementPort), new BatchPolicy(batchMaxRecords, batchMaxBytes, Duration.ofMillis(batchMaxAgeMs)));
         } catch (IllegalArgumentException e) {
             System.err.println("ERROR: " + e.getMessage());

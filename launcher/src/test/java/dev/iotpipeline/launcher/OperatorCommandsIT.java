@@ -273,6 +273,35 @@ class OperatorCommandsIT {
         kept.disconnect();
     }
 
+    /**
+     * Every component's metrics at one URL: the bridge's, the streams app's and the sinks' own (with
+     * the end-to-end latency histogram and the sinks' consumer lag), in a text Prometheus's own
+     * parser takes whole (promtool: no family twice, no syntax error) with the sinks' families clean of
+     * lint findings.
+     */
+    @Test
+    @Order(5)
+    void everyComponentsMetricsAreAtOneUrlInAFormatPrometheusParses() throws Exception {
+        String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                "http://127.0.0.1:" + settings.metricsPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+
+        assertThat(body).contains("iot_bridge_messages_accepted_total{", "iot_streams_batches_total{",
+                "iot_sink_rows_stored_total{connector=\"iot-warehouse-sink\"", "iot_sink_rows_stored_total{connector=\"iot-lake-sink\"",
+                "iot_sink_files_written_total{connector=\"iot-lake-sink\"", "iot_sink_consumer_records_lag{",
+                "# TYPE iot_sink_end_to_end_latency_seconds histogram");
+        assertThat(body).containsPattern("iot_sink_end_to_end_latency_seconds_bucket\\{(?=[^}]*connector=\"iot-warehouse-sink\")"
+                + "(?=[^}]*le=\"\\+Inf\")[^}]*} [1-9]");
+        assertThat(body).containsPattern("iot_sink_end_to_end_latency_seconds_count\\{[^}]*connector=\"iot-lake-sink\"[^}]*} [1-9]");
+        Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        try (var in = promtool.getOutputStream()) {
+            in.write(body.getBytes(StandardCharsets.UTF_8));
+        }
+        String findings = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(promtool.waitFor()).as("promtool parses the whole text (1 is a parse error): " + findings).isIn(0, 3);
+        assertThat(findings).doesNotContain("iot_sink_");
+    }
+
     private static byte[] v1(String deviceId, long epochSeconds) {
         return String.format("{\"id\":\"%s\",\"ts\":%d,\"t\":215,\"h\":41,\"bat\":87}", deviceId, epochSeconds)
                 .getBytes(StandardCharsets.UTF_8);
