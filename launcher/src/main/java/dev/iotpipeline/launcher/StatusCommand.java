@@ -46,6 +46,10 @@ final class StatusCommand implements Callable<Integer> {
             description = "Ingest bridge health and metrics port (env IOT_BRIDGE_MANAGEMENT_PORT, default ${DEFAULT-VALUE}).")
     int bridgeManagementPort;
 
+    @Option(names = "--metrics-port", defaultValue = "${env:IOT_METRICS_PORT:-9464}",
+            description = "The pipeline's metrics of every component, for the sinks' (env IOT_METRICS_PORT, default ${DEFAULT-VALUE}).")
+    int metricsPort;
+
     @Option(names = "--postgres-port", defaultValue = "${env:IOT_POSTGRES_PORT:-5432}",
             description = "Warehouse PostgreSQL port (env IOT_POSTGRES_PORT, default ${DEFAULT-VALUE}).")
     int postgresPort;
@@ -63,6 +67,11 @@ final class StatusCommand implements Callable<Integer> {
             print("dead letters", metrics, "iot_streams_deadletters_total", "reason");
             print("duplicates dropped", metrics, "iot_streams_duplicates_total", "family");
             print("batches", metrics, "iot_streams_batches_total", "family");
+        });
+        reachable &= section("Sinks (warehouse, lake):", metricsPort, metrics -> {
+            print("rows stored", metrics, "iot_sink_rows_stored_total", "connector");
+            print("dead letters", metrics, "iot_sink_dead_lettered_readings_by_reason_total", "reason");
+            print("retries", metrics, "iot_sink_retries_total", "connector");
         });
         System.out.println("Warehouse (PostgreSQL):");
         String url = "jdbc:postgresql://" + EmbeddedSettings.HOST + ":" + postgresPort + "/" + PostgresServer.NAME;

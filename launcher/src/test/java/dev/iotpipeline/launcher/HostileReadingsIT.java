@@ -252,7 +252,8 @@ class HostileReadingsIT {
         try {
             int code = new CommandLine(new Pipeline()).setErr(new PrintWriter(err)).execute("status", "--data-dir", settings.dataDir().toString(),
                     "--bridge-management-port", Integer.toString(pipeline.bridge().managementPort()), "--streams-http-port",
-                    Integer.toString(settings.streamsHttpPort()), "--postgres-port", Integer.toString(settings.postgresPort()));
+                    Integer.toString(settings.streamsHttpPort()), "--postgres-port", Integer.toString(settings.postgresPort()),
+                    "--metrics-port", Integer.toString(settings.metricsPort()));
             assertThat(code).as(err.toString()).isZero();
         } finally {
             System.setOut(previous);

@@ -127,10 +127,15 @@ class OperatorCommandsIT {
         }
         String[] status = {"status", "--data-dir", dataDir.toString(),
             "--bridge-management-port", Integer.toString(pipeline.bridge().managementPort()),
-            "--streams-http-port", Integer.toString(settings.streamsHttpPort()), "--postgres-port", Integer.toString(settings.postgresPort())};
+            "--streams-http-port", Integer.toString(settings.streamsHttpPort()), "--postgres-port", Integer.toString(settings.postgresPort()),
+            "--metrics-port", Integer.toString(settings.metricsPort())};
         assertThat(run(status)).containsPattern("messages accepted\\s+25\\n");
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 assertThat(run(status)).containsPattern("raw messages read\\s+25\\n"));
+        // Both sinks stored what was converted: each reading once in the warehouse and once in the lake.
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(run(status))
+                .containsPattern("Sinks \\(warehouse, lake\\):\\n  rows stored\\s+\\d+\\n    iot-lake-sink\\s+[1-9]\\d*\\n"
+                        + "    iot-warehouse-sink\\s+[1-9]\\d*\\n"));
         // A second run reuses the provisioned devices and secrets.
         assertThat(run("simulate", "--devices", "1", "--count", "5", "--rate", "200",
                 "--mqtt", "tcp://127.0.0.1:" + pipeline.bridge().mqttPort(), "--http", "http://127.0.0.1:" + pipeline.bridge().httpPort(),
