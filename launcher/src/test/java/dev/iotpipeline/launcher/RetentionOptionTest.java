@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 class RetentionOptionTest {
@@ -18,6 +23,26 @@ class RetentionOptionTest {
                 Map.entry("retention.env_readings_1m.days", "0"));
         assertThat(RetentionOption.lakeConfig(days)).containsExactly(Map.entry("retention.days", "30"));
         assertThat(RetentionOption.parse(List.of())).isEmpty();
+    }
+
+    /** Whatever an operator types (or an environment variable holds): a parsed map or a clear refusal, nothing else. */
+    @Property(tries = 300)
+    void anyTextIsParsedOrRefusedWithAMessageNeverAnotherFailure(@ForAll String text,
+                                                                 @ForAll("stores") String store, @ForAll int days) {
+        for (String value : List.of(text, store + "=" + text, store + "=" + days, text + "," + store + "=" + Math.abs((long) days))) {
+            try {
+                Map<String, Integer> parsed = RetentionOption.parse(List.of(value));
+                assertThat(RetentionOption.stores()).containsAll(parsed.keySet());
+                assertThat(parsed.values()).allMatch(d -> d >= 0);
+            } catch (IllegalArgumentException e) {
+                assertThat(e.getMessage()).startsWith("--retention");
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<String> stores() {
+        return Arbitraries.of(RetentionOption.stores());
     }
 
     @Test

@@ -158,7 +158,7 @@ final class Retention {
         }
     }
 
-    /** The months a table must have partitions for ahead of the load: this one and the next. */
+    /** The UTC month of now: with the next one, what the housekeeping creates partitions for ahead of the loads. */
     YearMonth currentMonth() {
         return MonthlyPartitions.month(clock.instant());
     }
