@@ -1,31 +1,9 @@
 package dev.iotpipeline.launcher;
 
-import dev.iotpipeline.schemas.contract.DeadLetterHeaders;
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;
 import dev.iotpipeline.schemas.contract.Topics;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,10 +22,6 @@ import picocli.CommandLine.Parameters;
                 "  ./pipeline deadletters replay --reason unknown-format --format env-sensor/v4"})
 final class DeadLettersCommand {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    /** One transactional id for every replayer: two replaying at once fence each other instead of both sending a letter. */
-    private static final String TRANSACTIONAL_ID = "iot-pipeline-deadletter-replay";
-    private static final int TRANSACTION_SIZE = 500;
 
     /** Which letters. */
     static final class Filters {
@@ -63,12 +37,11 @@ final class DeadLettersCommand {
         @Option(names = "--since", description = "Only letters dead-lettered at or after this ISO-8601 instant, e.g. 2026-12-02T10:00:00Z.")
         Instant since;
 
-        boolean matches(ConsumerRecord<byte[], byte[]> letter) {
-            return (reason == null || reason.equals(text(letter, DeadLetterHeaders.REASON)))
-                    && (deviceId == null || deviceId.equals(text(letter, TelemetryHeaders.DEVICE_ID)))
-                    && (format == null || format.equals(text(letter, TelemetryHeaders.DEVICE_TYPE) + "/"
-                            + text(letter, TelemetryHeaders.FORMAT_VERSION)))
-                    && (since == null || !deadLetteredAt(letter).isBefore(since));
+        boolean matches(DeadLetters.Letter letter) {
+            return (reason == null || reason.equals(letter.reason()))
+                    && (deviceId == null || deviceId.equals(letter.deviceId()))
+                    && (format == null || format.equals(letter.format()))
+                    && (since == null || !letter.deadLetteredAt().isBefore(since));
         }
     }
 
@@ -85,16 +58,13 @@ final class DeadLettersCommand {
 
         @Override
         public Integer call() {
-            Set<String> replayed = replayed(kafka.bootstrapServers);
             System.out.printf("%-12s %-24s %-16s %-16s %-28s %s%n", "LETTER", "DEAD-LETTERED AT", "DEVICE", "FORMAT", "REASON", "REPLAYED");
             int count = 0;
-            for (ConsumerRecord<byte[], byte[]> letter : TopicSnapshot.read(kafka.bootstrapServers, Topics.DEAD_LETTER)) {
+            for (DeadLetters.Letter letter : DeadLetters.read(kafka.bootstrapServers)) {
                 if (filters.matches(letter)) {
                     count++;
-                    System.out.printf("%-12s %-24s %-16s %-16s %-28s %s%n", id(letter), deadLetteredAt(letter),
-                            text(letter, TelemetryHeaders.DEVICE_ID),
-                            text(letter, TelemetryHeaders.DEVICE_TYPE) + "/" + text(letter, TelemetryHeaders.FORMAT_VERSION),
-                            text(letter, DeadLetterHeaders.REASON), replayed.contains(id(letter)) ? "yes" : "");
+                    System.out.printf("%-12s %-24s %-16s %-16s %-28s %s%n", letter.id(), letter.deadLetteredAt(), letter.deviceId(),
+                            letter.format(), letter.reason(), letter.replayed() ? "yes" : "");
                 }
             }
             System.out.printf("%d dead letters%n", count);
@@ -116,19 +86,16 @@ final class DeadLettersCommand {
 
         @Override
         public Integer call() {
-            for (ConsumerRecord<byte[], byte[]> letter : TopicSnapshot.read(kafka.bootstrapServers, Topics.DEAD_LETTER)) {
-                if (id(letter).equals(letterId)) {
-                    System.out.printf("letter      %s/%s, dead-lettered at %s%n", letter.topic(), id(letter), deadLetteredAt(letter));
-                    System.out.printf("reason      %s%n", text(letter, DeadLetterHeaders.REASON));
-                    System.out.printf("message     %s%n", SafeText.of(text(letter, DeadLetterHeaders.MESSAGE)));
+            for (DeadLetters.Letter letter : DeadLetters.read(kafka.bootstrapServers)) {
+                if (letter.id().equals(letterId)) {
+                    System.out.printf("letter      %s/%s, dead-lettered at %s%n", Topics.DEAD_LETTER, letter.id(), letter.deadLetteredAt());
+                    System.out.printf("reason      %s%n", letter.reason());
+                    System.out.printf("message     %s%n", SafeText.of(letter.message()));
                     System.out.printf("key         %s%n", letter.key() == null ? "(none)" : SafeText.of(letter.key()));
                     System.out.println("headers");
-                    for (Header header : letter.headers()) {
-                        System.out.printf("  %-28s %s%n", header.key(), header.value() == null ? "(null)" : SafeText.of(header.value()));
-                    }
-                    byte[] payload = letter.value() == null ? new byte[0] : letter.value();
-                    System.out.printf("payload     %d bytes%n", payload.length);
-                    System.out.print(SafeText.payload(payload));
+                    letter.headers().forEach((key, value) -> System.out.printf("  %-28s %s%n", key, value == null ? "(null)" : value));
+                    System.out.printf("payload     %d bytes%n", letter.payload().length);
+                    System.out.print(SafeText.payload(letter.payload()));
                     return 0;
                 }
             }
@@ -153,105 +120,9 @@ final class DeadLettersCommand {
 
         @Override
         public Integer call() throws InterruptedException {
-            ensureReplaysTopic(kafka.bootstrapServers);
-            Set<String> replayed = replayed(kafka.bootstrapServers);
-            List<ConsumerRecord<byte[], byte[]>> pending = new ArrayList<>();
-            int skipped = 0;
-            for (ConsumerRecord<byte[], byte[]> letter : TopicSnapshot.read(kafka.bootstrapServers, Topics.DEAD_LETTER)) {
-                if (!filters.matches(letter) || text(letter, DeadLetterHeaders.SOURCE_TOPIC) == null || !fromRawReading(letter)) {
-                    continue;
-                }
-                if (replayed.contains(id(letter))) {
-                    skipped++;
-                } else {
-                    pending.add(letter);
-                }
-            }
-            send(kafka.bootstrapServers, pending);
-            System.out.printf("Replayed %d dead letters; %d matching ones were replayed before and skipped.%n", pending.size(), skipped);
+            DeadLetters.Replayed result = DeadLetters.replay(kafka.bootstrapServers, filters::matches);
+            System.out.printf("Replayed %d dead letters; %d matching ones were replayed before and skipped.%n", result.sent(), result.skipped());
             return 0;
         }
-    }
-
-    /** Letters of a raw reading: from conversion or duplicate removal, not from a later stage's input. */
-    private static boolean fromRawReading(ConsumerRecord<byte[], byte[]> letter) {
-        String stage = text(letter, DeadLetterHeaders.STAGE);
-        return "convert".equals(stage) || "dedup".equals(stage);
-    }
-
-    /** Each letter and its replay marker in one transaction, {@value #TRANSACTION_SIZE} letters a transaction. */
-    private static void send(String bootstrapServers, List<ConsumerRecord<byte[], byte[]>> letters) {
-        if (letters.isEmpty()) {
-            return;
-        }
-        Map<String, Object> config = Map.of("bootstrap.servers", bootstrapServers, "transactional.id", TRANSACTIONAL_ID,
-                "max.block.ms", (int) TIMEOUT.toMillis(), "delivery.timeout.ms", 45_000);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.initTransactions();
-            for (int from = 0; from < letters.size(); from += TRANSACTION_SIZE) {
-                producer.beginTransaction();
-                for (ConsumerRecord<byte[], byte[]> letter : letters.subList(from, Math.min(letters.size(), from + TRANSACTION_SIZE))) {
-                    RecordHeaders headers = new RecordHeaders();
-                    for (Header header : letter.headers()) {
-                        if (!header.key().startsWith("iot.dlq.")) {
-                            headers.add(header);
-                        }
-                    }
-                    headers.add(TelemetryHeaders.REPLAY_OF, (letter.topic() + "/" + id(letter)).getBytes(StandardCharsets.UTF_8));
-                    producer.send(new ProducerRecord<>(text(letter, DeadLetterHeaders.SOURCE_TOPIC), null, letter.key(), letter.value(), headers));
-                    producer.send(new ProducerRecord<>(Topics.DEAD_LETTER_REPLAYS, id(letter).getBytes(StandardCharsets.UTF_8),
-                            Instant.now().toString().getBytes(StandardCharsets.UTF_8)));
-                }
-                producer.commitTransaction();
-            }
-        } catch (KafkaException e) {
-            throw new IllegalStateException("Kafka at " + bootstrapServers + " did not take the replay (nothing of the unfinished"
-                    + " transaction was replayed; run it again): " + e.getMessage(), e);
-        }
-    }
-
-    private static void ensureReplaysTopic(String bootstrapServers) throws InterruptedException {
-        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrapServers))) {
-            short replication = (short) Math.min(3, admin.describeCluster().nodes().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).size());
-            admin.createTopics(List.of(new NewTopic(Topics.DEAD_LETTER_REPLAYS, 1, replication)
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
-                    .all().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("Cannot create " + Topics.DEAD_LETTER_REPLAYS + ": " + e.getCause().getMessage(), e.getCause());
-            }
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka at " + bootstrapServers + " did not answer within " + TIMEOUT.toSeconds() + " s", e);
-        }
-    }
-
-    /** Ids ({@code partition@offset}) of the letters replayed so far. */
-    private static Set<String> replayed(String bootstrapServers) {
-        Set<String> ids = new HashSet<>();
-        for (ConsumerRecord<byte[], byte[]> marker : TopicSnapshot.read(bootstrapServers, Topics.DEAD_LETTER_REPLAYS)) {
-            if (marker.value() != null) {
-                ids.add(new String(marker.key(), StandardCharsets.UTF_8));
-            }
-        }
-        return ids;
-    }
-
-    /** When the streams app dead-lettered it (its header), else the record's own time. */
-    private static Instant deadLetteredAt(ConsumerRecord<byte[], byte[]> letter) {
-        String time = text(letter, DeadLetterHeaders.TIME);
-        try {
-            return Instant.ofEpochMilli(time == null ? letter.timestamp() : Long.parseLong(time));
-        } catch (NumberFormatException e) {
-            return Instant.ofEpochMilli(letter.timestamp());
-        }
-    }
-
-    private static String id(ConsumerRecord<?, ?> letter) {
-        return letter.partition() + "@" + letter.offset();
-    }
-
-    private static String text(ConsumerRecord<?, ?> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

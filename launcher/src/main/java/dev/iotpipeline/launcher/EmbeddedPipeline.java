@@ -7,6 +7,7 @@ import dev.iotpipeline.embedded.KraftBroker;
 import dev.iotpipeline.embedded.Ports;
 import dev.iotpipeline.embedded.PostgresServer;
 import dev.iotpipeline.embedded.SchemaRegistryServer;
+import dev.iotpipeline.launcher.console.ConsoleServer;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.schemas.compat.SchemaCompatibilityGate;
 import dev.iotpipeline.schemas.contract.MeasurementFamily;
@@ -45,6 +46,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private final PrintStream out;
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private MetricsEndpoint metrics;
+    private ConsoleServer console;
+    private String consoleMapTiles;
     private KraftBroker broker;
     private SchemaRegistryServer registry;
     private StreamsApp streams;
@@ -72,6 +75,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
     /** Days each store keeps ({@link RetentionOption}), on top of the sinks' defaults. Call before {@link #start()}. */
     public EmbeddedPipeline withRetention(Map<String, Integer> days) {
         retention.putAll(days);
+        return this;
+    }
+
+    /** A map tile URL template for the console's map (null: the bundled coastlines). Call before {@link #start()}. */
+    public EmbeddedPipeline withConsoleMapTiles(String urlTemplate) {
+        this.consoleMapTiles = urlTemplate;
         return this;
     }
 
@@ -134,6 +143,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
                     URI.create("http://" + EmbeddedSettings.HOST + ":" + bridge.managementPort() + "/metrics"),
                     URI.create("http://" + EmbeddedSettings.HOST + ":" + settings.streamsHttpPort() + "/metrics")));
             running.push(metrics);
+            console = ConsoleServer.start(EmbeddedSettings.HOST, settings.consolePort(), new ConsoleServer.Sources(bootstrapServers(),
+                    registry.confluentApiUrl(), warehouse.jdbcUrl(), PostgresServer.USER, PostgresServer.PASSWORD, settings.devicesFile(),
+                    URI.create("http://" + EmbeddedSettings.HOST + ":" + metrics.port() + "/metrics"), null, consoleMapTiles, null));
+            running.push(console);
         } catch (RuntimeException | Error e) {
             // An Error too (e.g. a class built against another version): the broker's threads and the
             // registry's process would otherwise keep the JVM, and the ports, alive.
@@ -176,6 +189,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         Ports.requireFree("HTTPS ingest", EmbeddedSettings.HOST, settings.bridge().https());
         Ports.requireFree("Bridge health/metrics", EmbeddedSettings.HOST, settings.bridge().management());
         Ports.requireFree("Metrics of every component", EmbeddedSettings.HOST, settings.metricsPort());
+        Ports.requireFree("Web console", EmbeddedSettings.HOST, settings.consolePort());
     }
 
     private StreamsApp startStreams() {
@@ -301,6 +315,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
         out.printf("  Kafka Connect REST       %s%n", connect.restUrl());
         out.printf("  Metrics, every component http://%s:%d/metrics   (Prometheus: iot_bridge_*, iot_streams_*, iot_sink_*)%n",
                 EmbeddedSettings.HOST, metrics.port());
+        out.printf("  Web console              http://%s:%d/   (flow, dead letters, devices, map, readings)%n",
+                EmbeddedSettings.HOST, console.port());
         out.printf("  Warehouse (PostgreSQL)   %s   user %s, password %s (local use only)%n", warehouse.jdbcUrl(),
                 PostgresServer.USER, PostgresServer.PASSWORD);
         out.printf("  Lake (Parquet)           %s%n", settings.lakeDir().toAbsolutePath());

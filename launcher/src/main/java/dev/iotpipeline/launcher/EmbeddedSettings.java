@@ -16,11 +16,12 @@ import java.nio.file.Path;
  * @param connectPort Kafka Connect REST port (8083)
  * @param streamsHttpPort the streams app's health and metrics port (8091)
  * @param metricsPort every component's metrics at one URL, Prometheus text format (9464)
+ * @param consolePort the web console (8088)
  * @param bridge the ingest bridge's ports
  * @param batch micro-batch bounds of the streams app
  */
 public record EmbeddedSettings(Path dataDir, int kafkaPort, int kafkaControllerPort, int registryPort, int postgresPort,
-                               int connectPort, int streamsHttpPort, int metricsPort, BridgePorts bridge, BatchPolicy batch) {
+                               int connectPort, int streamsHttpPort, int metricsPort, int consolePort, BridgePorts bridge, BatchPolicy batch) {
 
     /**
      * @param mqtt MQTT over TCP (1883)
@@ -38,7 +39,7 @@ public record EmbeddedSettings(Path dataDir, int kafkaPort, int kafkaControllerP
 
     /** Every port free and chosen by the system; for tests. */
     public static EmbeddedSettings onFreePorts(Path dataDir, BatchPolicy batch) {
-        return new EmbeddedSettings(dataDir, free(), free(), free(), free(), free(), free(), free(),
+        return new EmbeddedSettings(dataDir, free(), free(), free(), free(), free(), free(), free(), free(),
                 new BridgePorts(free(), free(), free(), free(), free()), batch);
     }
 

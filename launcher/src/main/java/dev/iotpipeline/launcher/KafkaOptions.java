@@ -11,7 +11,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Option;
 
 /** Where the operator subcommands find Kafka and the registry (a running './pipeline up' by default). */
-final class KafkaOptions {
+public final class KafkaOptions {
 
     @Option(names = "--kafka", defaultValue = "${env:IOT_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
             description = "Kafka bootstrap servers (env IOT_KAFKA_BOOTSTRAP_SERVERS, default ${DEFAULT-VALUE}).")
@@ -21,8 +21,16 @@ final class KafkaOptions {
             description = "Schema registry URL (env IOT_SCHEMA_REGISTRY_URL, default ${DEFAULT-VALUE}).")
     String registryUrl;
 
+    /** Kafka and the registry at these addresses (the console's; the commands get theirs from options). */
+    public static KafkaOptions of(String bootstrapServers, String registryUrl) {
+        KafkaOptions options = new KafkaOptions();
+        options.bootstrapServers = bootstrapServers;
+        options.registryUrl = registryUrl;
+        return options;
+    }
+
     /** Writes one Avro record and waits until Kafka has it. */
-    <T extends SpecificRecord> void send(String topic, String key, T value) throws InterruptedException {
+    public <T extends SpecificRecord> void send(String topic, String key, T value) throws InterruptedException {
         try (KafkaProducer<String, T> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrapServers,
                 "acks", "all", "enable.idempotence", true, "max.block.ms", 15_000, "delivery.timeout.ms", 45_000,
                 "schema.registry.url", registryUrl),

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "pipeline", mixinStandardHelpOptions = true, version = "iot-pipeline 0.1.0-SNAPSHOT",
         description = "Runs the IoT pipeline embedded on this machine.",
         subcommands = {UpCommand.class, DownCommand.class, DevicesCommand.class, SimulateCommand.class, StatusCommand.class, QueryCommand.class, ShadowCommand.class,
-                CommandsCommand.class, FormatsCommand.class, DeadLettersCommand.class, CommandLine.HelpCommand.class})
+                CommandsCommand.class, FormatsCommand.class, DeadLettersCommand.class, ConsoleCommand.class, CommandLine.HelpCommand.class})
 public final class Pipeline {
 
     public static void main(String[] args) {

@@ -12,7 +12,7 @@ import java.util.HexFormat;
  * UTF-8 as text with control characters escaped ({@code \n}, {@code \u001b}), anything else as a
  * hex dump.
  */
-final class SafeText {
+public final class SafeText {
 
     private static final int HEX_LINE = 16;
 
@@ -20,17 +20,17 @@ final class SafeText {
     }
 
     /** Text with control characters escaped; bytes that are not UTF-8 as {@code 0x...}. */
-    static String of(byte[] bytes) {
+    public static String of(byte[] bytes) {
         String text = utf8(bytes);
         return text == null ? "0x" + HexFormat.of().formatHex(bytes) : escape(text);
     }
 
-    static String of(String text) {
+    public static String of(String text) {
         return text == null ? "(none)" : escape(text);
     }
 
     /** A payload: escaped text on one line if it is mostly printable UTF-8, else a hex dump with offsets. */
-    static String payload(byte[] bytes) {
+    public static String payload(byte[] bytes) {
         String text = utf8(bytes);
         if (text != null && printable(text)) {
             return "  " + escape(text) + System.lineSeparator();

@@ -10,7 +10,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** A topic read once from its start to its end as it is now (committed records only), for the operator commands. */
-final class TopicSnapshot {
+public final class TopicSnapshot {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
@@ -18,7 +18,7 @@ final class TopicSnapshot {
     }
 
     /** Every committed record of {@code topic}, oldest first; none if it does not exist. */
-    static List<ConsumerRecord<byte[], byte[]>> read(String bootstrapServers, String topic) {
+    public static List<ConsumerRecord<byte[], byte[]>> read(String bootstrapServers, String topic) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrapServers,
                 "isolation.level", "read_committed", "enable.auto.commit", false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

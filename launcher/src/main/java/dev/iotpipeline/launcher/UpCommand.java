@@ -55,6 +55,15 @@ final class UpCommand implements Callable<Integer> {
                     + "default ${DEFAULT-VALUE}).")
     int metricsPort;
 
+    @Option(names = "--console-port", defaultValue = "${env:IOT_CONSOLE_PORT:-8088}",
+            description = "The web console: flow, dead letters, devices, map, readings (env IOT_CONSOLE_PORT, default ${DEFAULT-VALUE}).")
+    int consolePort;
+
+    @Option(names = "--console-map-tiles", defaultValue = "${env:IOT_CONSOLE_MAP_TILES:-}", paramLabel = "URL",
+            description = "A map tile URL template for the console's map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (the"
+                    + " browser fetches tiles from there; env IOT_CONSOLE_MAP_TILES). Default: the coastlines bundled in the console.")
+    String consoleMapTiles;
+
     @Option(names = "--mqtt-port", defaultValue = "${env:IOT_MQTT_PORT:-1883}",
             description = "MQTT over TCP port (env IOT_MQTT_PORT, default ${DEFAULT-VALUE}).")
     int mqttPort;
@@ -104,7 +113,7 @@ final class UpCommand implements Callable<Integer> {
         Map<String, Integer> retentionDays;
         try {
             retentionDays = RetentionOption.parse(retention);
-            settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort, postgresPort, connectPort, streamsHttpPort, metricsPort,
+            settings = new EmbeddedSettings(dataDir, kafkaPort, kafkaControllerPort, registryPort, postgresPort, connectPort, streamsHttpPort, metricsPort, consolePort,
                     new EmbeddedSettings.BridgePorts(mqttPort, mqttTlsPort, httpPort, httpsPort, bridgeManagementPort), new BatchPolicy(batchMaxRecords, batchMaxBytes, Duration.ofMillis(batchMaxAgeMs)));
         } catch (IllegalArgumentException e) {
             System.err.println("ERROR: " + e.getMessage());
@@ -116,7 +125,8 @@ final class UpCommand implements Callable<Integer> {
 
         EmbeddedPipeline pipeline;
         try {
-            pipeline = new EmbeddedPipeline(settings, System.out).withRetention(retentionDays);
+            pipeline = new EmbeddedPipeline(settings, System.out).withRetention(retentionDays)
+                    .withConsoleMapTiles(consoleMapTiles.isBlank() ? null : consoleMapTiles.strip());
             if (!kafkaBootstrapServers.isBlank()) {
                 pipeline.usingKafka(kafkaBootstrapServers.strip());
             }

@@ -76,7 +76,7 @@ class EmbeddedPipelineIT {
             int kafkaPort = Ports.freePort("127.0.0.1");
             EmbeddedSettings free = EmbeddedSettings.onFreePorts(dataDir, BatchPolicy.defaults());
             EmbeddedSettings settings = new EmbeddedSettings(dataDir, kafkaPort, free.kafkaControllerPort(),
-                    taken.getLocalPort(), free.postgresPort(), free.connectPort(), free.streamsHttpPort(), free.metricsPort(), free.bridge(), BatchPolicy.defaults());
+                    taken.getLocalPort(), free.postgresPort(), free.connectPort(), free.streamsHttpPort(), free.metricsPort(), free.consolePort(), free.bridge(), BatchPolicy.defaults());
 
             assertThatThrownBy(() -> new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream())).start())
                     .isInstanceOf(PortInUseException.class)
