@@ -213,7 +213,10 @@ class ConnectTemplateTest {
             Container container = RenderedChart.onlyContainer(connect.getSpec().getTemplate().getSpec());
             int restPort = Integer.parseInt(worker.get("rest.advertised.port"));
             assertThat(worker.get("listeners")).endsWith(":" + restPort);
-            assertThat(container.getPorts()).singleElement().satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(restPort));
+            // The REST port, and the metrics agent's (MonitoringTemplateTest).
+            assertThat(container.getPorts()).filteredOn(p -> p.getName().equals("rest")).singleElement()
+                    .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(restPort));
+            assertThat(container.getPorts()).extracting(p -> p.getName()).containsExactlyInAnyOrder("rest", "metrics");
             assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health");
             assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/");
             assertThat(container.getCommand()).last().asString().contains("rest.advertised.host.name=${POD_IP}")

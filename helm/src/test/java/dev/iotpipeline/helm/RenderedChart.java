@@ -66,7 +66,7 @@ final class RenderedChart {
 
     static String[] scenarios() {
         return new String[] {"", "tls-mtls-bridge-values.yaml", "sasl-ssl-kafka-values.yaml", "s3-lake-values.yaml",
-            "volume-lake-values.yaml", "strimzi-values.yaml", "servicemonitor-values.yaml"};
+            "volume-lake-values.yaml", "strimzi-values.yaml", "servicemonitor-values.yaml", "monitoring-values.yaml"};
     }
 
     static RenderedChart scenario(String file) {

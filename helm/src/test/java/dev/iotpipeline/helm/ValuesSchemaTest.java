@@ -23,7 +23,7 @@ class ValuesSchemaTest {
     /** Objects whose content is a Kubernetes structure passed through (typed by Kubernetes, not by us). */
     private static final Set<String> PASSTHROUGH = Set.of("bridge.affinity", "streams.affinity", "connect.affinity",
             "bridge.extraEnv[]", "streams.extraEnv[]", "connect.extraEnv[]",
-            "bridge.tolerations[]", "streams.tolerations[]", "connect.tolerations[]");
+            "bridge.tolerations[]", "streams.tolerations[]", "connect.tolerations[]", "console.tolerations[]");
 
     private static JsonNode schema() throws IOException {
         return new ObjectMapper().readTree(RenderedChart.CHART.resolve("values.schema.json").toFile());

@@ -3,7 +3,9 @@ package dev.iotpipeline.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotpipeline.bridge.DeviceProvisioning;
+import dev.iotpipeline.launcher.console.ConsoleServer;
 import dev.iotpipeline.launcher.simulate.SimulatedDevice;
 import dev.iotpipeline.registry.client.RestSchemaRegistryClient;
 import dev.iotpipeline.registry.serde.ConfluentAvroDeserializer;
@@ -17,6 +19,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +37,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
@@ -305,6 +313,64 @@ class OperatorCommandsIT {
         String findings = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(promtool.waitFor()).as("promtool parses the whole text (1 is a parse error): " + findings).isIn(0, 3);
         assertThat(findings).doesNotContain("iot_sink_");
+    }
+
+    /**
+     * The chart's dashboards and alert rules against the real thing: Prometheus (Debian's
+     * {@code prometheus}) scrapes this pipeline's metrics URL every second with the rendered
+     * PrometheusRule loaded as its rule file; every dashboard panel query (Grafana's variables
+     * substituted) and every alert expression must evaluate without an error, and every metric
+     * name in them must be one Prometheus has scraped: a renamed metric breaks this test, not a
+     * dashboard in production.
+     */
+    @Test
+    @Order(6)
+    void everyDashboardQueryAndAlertExpressionEvaluatesOnAPrometheusScrapingThisPipeline(@TempDir Path work) throws Exception {
+        Path chart = Path.of(System.getProperty("iot.repository.root", "..")).resolve("helm").resolve("iot-pipeline");
+        Map<String, String> alerts = ChartMonitoring.writeRules(chart, work.resolve("rules.yaml"));
+        Map<String, String> panels = ChartMonitoring.dashboardQueries(chart.resolve("dashboards"));
+        assertThat(alerts).hasSizeGreaterThanOrEqualTo(11);
+        assertThat(panels).hasSizeGreaterThan(40);
+        try (ChartMonitoring.Prometheus prometheus = ChartMonitoring.Prometheus.start(work, settings.metricsPort())) {
+            Set<String> known = prometheus.awaitScraped("iot_sink_rows_stored_total", "iot_connect_tasks", "iot_bridge_messages_accepted_total",
+                    "iot_streams_batches_total");
+            List<String> problems = new ArrayList<>();
+            Map<String, String> all = new java.util.LinkedHashMap<>(panels);
+            alerts.forEach((alert, expr) -> all.put("alert " + alert, expr));
+            ChartMonitoring.variableMetrics(chart.resolve("dashboards")).forEach((variable, metric) -> all.put("variable " + variable, metric));
+            for (Map.Entry<String, String> query : all.entrySet()) {
+                String error = prometheus.queryError(query.getValue());
+                if (error != null) {
+                    problems.add(query.getKey() + ": " + error + "\n    " + query.getValue());
+                }
+                for (String name : ChartMonitoring.metricNames(query.getValue())) {
+                    if (!known.contains(name)) {
+                        problems.add(query.getKey() + ": no metric " + name + " in the scrape\n    " + query.getValue());
+                    }
+                }
+            }
+            assertThat(problems).as("queries that fail or name a metric the pipeline does not have").isEmpty();
+            // The rule file loaded as it is and every rule evaluated without an error.
+            assertThat(prometheus.awaitRulesEvaluated()).containsExactlyInAnyOrderElementsOf(alerts.keySet());
+
+            // The console as the chart runs it, its flow from Prometheus, shows what the embedded one reads from the metrics URL.
+            try (ConsoleServer deployed = ConsoleServer.start("127.0.0.1", 0, new ConsoleServer.Sources(pipeline.bootstrapServers(),
+                    pipeline.registryUrl(), pipeline.warehouse().jdbcUrl(), "iot", "iot", settings.devicesFile(), null,
+                    URI.create(prometheus.url()), null, null))) {
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(flowTotals(deployed.port()))
+                        .isEqualTo(flowTotals(settings.consolePort())).containsKeys("bridge", "streams", "iot-warehouse-sink", "iot-lake-sink"));
+            }
+        }
+    }
+
+    /** Readings through each stage of a console's flow, by stage id. */
+    private static Map<String, Double> flowTotals(int consolePort) throws Exception {
+        HttpResponse<String> flow = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort
+                + "/api/flow")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(flow.statusCode()).as(flow.body()).isEqualTo(200);
+        Map<String, Double> totals = new TreeMap<>();
+        new ObjectMapper().readTree(flow.body()).get("stages").forEach(stage -> totals.put(stage.get("id").asText(), stage.get("total").asDouble()));
+        return totals;
     }
 
     private static byte[] v1(String deviceId, long epochSeconds) {

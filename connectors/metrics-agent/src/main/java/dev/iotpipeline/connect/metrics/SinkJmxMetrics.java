@@ -1,4 +1,4 @@
-package dev.iotpipeline.launcher;
+package dev.iotpipeline.connect.metrics;
 
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -20,22 +20,33 @@ import javax.management.ObjectName;
 
 /**
  * The sink tasks' own metrics ({@code SinkMetrics} and the rest of their plugin metrics) and the
- * sink connectors' consumer lag, read from JMX in this JVM (the embedded Connect worker runs here)
- * and turned into Prometheus metrics named {@code iot_sink_*}: {@code -total} attributes become
- * counters, the {@code -bucket}/{@code -count}/{@code -sum} triples histograms (the JMX exporter
- * cannot make histograms: it sees one attribute at a time), the consumers' {@code records-lag}
+ * sink connectors' consumer lag, read from JMX in this JVM (the Connect worker running the sinks:
+ * the embedded one in the launcher, or a deployed worker with {@link MetricsAgent}) and turned into
+ * Prometheus metrics named {@code iot_sink_*}: {@code -total} attributes become counters, the
+ * {@code -bucket}/{@code -count}/{@code -sum} triples histograms (the JMX exporter cannot make
+ * histograms: it sees one attribute at a time), the consumers' {@code records-lag}
  * {@code iot_sink_consumer_records_lag}. Labels: {@code connector}, {@code task}, and the metric's
- * own tag ({@code reason}).
+ * own tag ({@code reason}). The worker's connector and task counts come along as {@code iot_connect_*}
+ * ({@link WorkerJmxMetrics}).
  */
-final class SinkJmxMetrics {
+public final class SinkJmxMetrics {
 
     private static final String PREFIX = "iot_sink_";
+    private static final Map<String, String> HISTOGRAM_HELP = Map.of(
+            PREFIX + "end_to_end_latency_seconds",
+            "Seconds from each stored reading's ingest time (the bridge's receive time) to its commit in the store",
+            PREFIX + "batch_commit_lag_seconds", "Seconds from a stored batch's newest ingest time to its commit in the store");
 
     private SinkJmxMetrics() {
     }
 
-    static MetricSnapshots read() {
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    /** From the platform MBean server, where the worker registers its metrics. */
+    public static MetricSnapshots read() {
+        return read(ManagementFactory.getPlatformMBeanServer());
+    }
+
+    static MetricSnapshots read(MBeanServer server) {
+        MetricSnapshots.Builder snapshots = MetricSnapshots.builder();
         Map<String, CounterSnapshot.Builder> counters = new TreeMap<>();
         Map<String, Map<Labels, Histogram>> histograms = new TreeMap<>();
         GaugeSnapshot.Builder lag = GaugeSnapshot.builder().name(PREFIX + "consumer_records_lag")
@@ -60,14 +71,12 @@ final class SinkJmxMetrics {
                 }
             }
             Set<ObjectName> consumers = server.queryNames(new ObjectName("kafka.consumer:type=consumer-fetch-manager-metrics,*"), null);
-            Set<String> topics = new HashSet<>();
-            consumers.forEach(name -> topics.add(unquote(name.getKeyProperty("topic"))));
+            Set<String> copies = deprecatedCopies(consumers);
             for (ObjectName name : consumers) {
                 String client = unquote(name.getKeyProperty("client-id"));
                 String topic = unquote(name.getKeyProperty("topic"));
-                if (!client.startsWith("connector-consumer-") || name.getKeyProperty("partition") == null
-                        || topic.indexOf('_') >= 0 && topics.contains(topic.replace('_', '.'))) {
-                    continue; // not a sink's, not per partition, or the copy Kafka keeps with '.' in the topic made '_'
+                if (!client.startsWith("connector-consumer-") || name.getKeyProperty("partition") == null || copies.contains(topic)) {
+                    continue; // not a sink's, not per partition, or the copy Kafka keeps with the topic's '.' made '_'
                 }
                 Object value = server.getAttribute(name, "records-lag");
                 if (value instanceof Number number && !Double.isNaN(number.doubleValue())) {
@@ -76,14 +85,14 @@ final class SinkJmxMetrics {
                                     unquote(name.getKeyProperty("partition")))).build());
                 }
             }
+            WorkerJmxMetrics.read(server, snapshots);
         } catch (JMException e) {
             throw new IllegalStateException("Cannot read the sinks' metrics over JMX: " + e.getMessage(), e);
         }
-        MetricSnapshots.Builder snapshots = MetricSnapshots.builder();
         counters.values().forEach(counter -> snapshots.metricSnapshot(counter.build()));
         histograms.forEach((metric, series) -> {
             HistogramSnapshot.Builder histogram = HistogramSnapshot.builder().name(metric)
-                    .help("Seconds, from a reading's ingest time (the bridge's receive time) to its commit in the store");
+                    .help(HISTOGRAM_HELP.getOrDefault(metric, "The sink tasks' " + metric));
             series.forEach((labels, h) -> {
                 if (h.cumulative.containsKey(Double.POSITIVE_INFINITY)) { // registered whole (a task starting may not be yet)
                     histogram.dataPoint(h.snapshot(labels));
@@ -114,6 +123,28 @@ final class SinkJmxMetrics {
         }
     }
 
+    /**
+     * The topic names that are Kafka's deprecated copies: for a topic with '.' in its name the
+     * consumer registers its per-partition metrics a second time under the name with every '.' made
+     * '_' (Kafka refuses topics whose names collide that way, so such a name is never a topic of its own).
+     */
+    static Set<String> deprecatedCopies(Set<ObjectName> consumers) {
+        Set<String> topics = new HashSet<>();
+        consumers.forEach(name -> {
+            if (name.getKeyProperty("topic") != null) {
+                topics.add(unquote(name.getKeyProperty("topic")));
+            }
+        });
+        Set<String> copies = new HashSet<>();
+        for (String topic : topics) {
+            String copy = topic.replace('.', '_');
+            if (!copy.equals(topic) && topics.contains(copy)) {
+                copies.add(copy);
+            }
+        }
+        return copies;
+    }
+
     private static int compare(Labels a, Labels b) {
         return a.toString().compareTo(b.toString());
     }
@@ -138,7 +169,7 @@ final class SinkJmxMetrics {
         }
     }
 
-    private static String unquote(String value) {
+    static String unquote(String value) {
         return value != null && value.startsWith("\"") ? ObjectName.unquote(value) : value;
     }
 }
