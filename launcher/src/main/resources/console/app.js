@@ -128,7 +128,9 @@ pages.deadletters = {
     }
     show(root, 
       el('h2', {}, 'Dead letters'),
-      el('p', { className: 'muted' }, `${number(data.total)} dead letters of the streams app, by reason, with the newest of each.`
+      el('p', { className: 'muted', id: 'deadletters-summary' }, `${number(data.total)} dead letters of the streams app`
+        + (data.complete ? '' : ` (the newest of each partition's last ${number(data.window)} offsets; Replay finds older ones too)`)
+        + ', by reason, with the newest of each.'
         + ' Replay sends a reason\'s letters back to their raw topic, each once; fix the cause first (provision the device,'
         + ' publish the format).'),
       this.message ? el('div', { className: 'message' + (this.message.error ? ' error' : ''), id: 'replay-message' }, this.message.text) : null,

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -58,14 +59,39 @@ public final class DeadLetters {
     private DeadLetters() {
     }
 
-    /** Every dead letter, oldest first. */
+    /** Letters of one read; {@code complete} is false when older ones were left out. */
+    public record Letters(List<Letter> letters, boolean complete) {
+    }
+
+    /** Every dead letter, each partition's in order. */
     public static List<Letter> read(String bootstrapServers) {
+        return newest(bootstrapServers, Long.MAX_VALUE).letters();
+    }
+
+    /** The dead letters among the newest {@code offsetsPerPartition} offsets of each partition (see {@link TopicSnapshot#newest}). */
+    public static Letters newest(String bootstrapServers, long offsetsPerPartition) {
         Set<String> replayed = replayed(bootstrapServers);
+        TopicSnapshot.Window window = TopicSnapshot.newest(bootstrapServers, Topics.DEAD_LETTER, offsetsPerPartition);
         List<Letter> letters = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : TopicSnapshot.read(bootstrapServers, Topics.DEAD_LETTER)) {
+        for (ConsumerRecord<byte[], byte[]> record : window.records()) {
             letters.add(letter(record, replayed.contains(id(record))));
         }
-        return letters;
+        return new Letters(letters, window.complete());
+    }
+
+    /** One letter by its id ({@code partition@offset}), read alone. */
+    public static Optional<Letter> one(String bootstrapServers, String id) {
+        String[] parts = id.split("@", -1);
+        int partition;
+        long offset;
+        try {
+            partition = Integer.parseInt(parts[0]);
+            offset = Long.parseLong(parts.length == 2 ? parts[1] : "x");
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("a letter is partition@offset, e.g. 0@42: " + id);
+        }
+        return TopicSnapshot.at(bootstrapServers, Topics.DEAD_LETTER, partition, offset)
+                .map(record -> letter(record, replayed(bootstrapServers).contains(id(record))));
     }
 
     /**

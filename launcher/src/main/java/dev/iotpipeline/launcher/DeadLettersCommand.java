@@ -86,18 +86,23 @@ final class DeadLettersCommand {
 
         @Override
         public Integer call() {
-            for (DeadLetters.Letter letter : DeadLetters.read(kafka.bootstrapServers)) {
-                if (letter.id().equals(letterId)) {
-                    System.out.printf("letter      %s/%s, dead-lettered at %s%n", Topics.DEAD_LETTER, letter.id(), letter.deadLetteredAt());
-                    System.out.printf("reason      %s%n", letter.reason());
-                    System.out.printf("message     %s%n", SafeText.of(letter.message()));
-                    System.out.printf("key         %s%n", letter.key() == null ? "(none)" : SafeText.of(letter.key()));
-                    System.out.println("headers");
-                    letter.headers().forEach((key, value) -> System.out.printf("  %-28s %s%n", key, value == null ? "(null)" : value));
-                    System.out.printf("payload     %d bytes%n", letter.payload().length);
-                    System.out.print(SafeText.payload(letter.payload()));
-                    return 0;
-                }
+            DeadLetters.Letter letter;
+            try {
+                letter = DeadLetters.one(kafka.bootstrapServers, letterId).orElse(null);
+            } catch (IllegalArgumentException e) {
+                System.err.println("ERROR: " + e.getMessage());
+                return 2;
+            }
+            if (letter != null) {
+                System.out.printf("letter      %s/%s, dead-lettered at %s%n", Topics.DEAD_LETTER, letter.id(), letter.deadLetteredAt());
+                System.out.printf("reason      %s%n", letter.reason());
+                System.out.printf("message     %s%n", SafeText.of(letter.message()));
+                System.out.printf("key         %s%n", letter.key() == null ? "(none)" : SafeText.of(letter.key()));
+                System.out.println("headers");
+                letter.headers().forEach((key, value) -> System.out.printf("  %-28s %s%n", key, value == null ? "(null)" : value));
+                System.out.printf("payload     %d bytes%n", letter.payload().length);
+                System.out.print(SafeText.payload(letter.payload()));
+                return 0;
             }
             System.err.println("No dead letter " + letterId + " in " + Topics.DEAD_LETTER + " (see './pipeline deadletters list').");
             return 1;

@@ -36,6 +36,11 @@ final class ConsoleApi {
 
     /** Samples of each reason on the dead letters page, newest first. */
     static final int SAMPLES_PER_REASON = 5;
+    /**
+     * Offsets of each dead-letter partition the page reads, the newest: a flood of bad readings
+     * (millions of letters) keeps the page answering in seconds. Replay reads them all.
+     */
+    static final long DEAD_LETTER_WINDOW = 20_000;
     /** Bytes of a sample's payload shown in the list (all of it in {@code deadletters/letter}). */
     static final int SAMPLE_PAYLOAD_BYTES = 256;
     private static final Duration COMMAND_EXPIRY = Duration.ofHours(1);
@@ -82,7 +87,8 @@ final class ConsoleApi {
 
     /** Counts by reason, with the newest letters of each as samples. */
     private Map<String, Object> deadLetters() {
-        List<DeadLetters.Letter> letters = DeadLetters.read(sources.bootstrapServers());
+        DeadLetters.Letters read = DeadLetters.newest(sources.bootstrapServers(), DEAD_LETTER_WINDOW);
+        List<DeadLetters.Letter> letters = read.letters();
         Map<String, List<DeadLetters.Letter>> byReason = new TreeMap<>();
         letters.forEach(letter -> byReason.computeIfAbsent(Objects.toString(letter.reason(), "(none)"), r -> new ArrayList<>())
                 .add(letter));
@@ -100,7 +106,7 @@ final class ConsoleApi {
                             .limit(SAMPLES_PER_REASON).map(ConsoleApi::sample).toList());
                     return reason;
                 }).toList();
-        return Map.of("total", letters.size(), "reasons", reasons);
+        return Map.of("total", letters.size(), "complete", read.complete(), "window", DEAD_LETTER_WINDOW, "reasons", reasons);
     }
 
     private static Map<String, Object> sample(DeadLetters.Letter letter) {
@@ -117,18 +123,15 @@ final class ConsoleApi {
     }
 
     private Map<String, Object> letter(String id) throws NotFound {
-        for (DeadLetters.Letter letter : DeadLetters.read(sources.bootstrapServers())) {
-            if (letter.id().equals(id)) {
-                Map<String, Object> shown = sample(letter);
-                shown.put("reason", letter.reason());
-                shown.put("topic", Topics.DEAD_LETTER);
-                shown.put("key", letter.key() == null ? null : SafeText.of(letter.key()));
-                shown.put("headers", letter.headers());
-                shown.put("payload", SafeText.payload(letter.payload()));
-                return shown;
-            }
-        }
-        throw new NotFound("no dead letter " + id + " in " + Topics.DEAD_LETTER);
+        DeadLetters.Letter letter = DeadLetters.one(sources.bootstrapServers(), id)
+                .orElseThrow(() -> new NotFound("no dead letter " + id + " in " + Topics.DEAD_LETTER));
+        Map<String, Object> shown = sample(letter);
+        shown.put("reason", letter.reason());
+        shown.put("topic", Topics.DEAD_LETTER);
+        shown.put("key", letter.key() == null ? null : SafeText.of(letter.key()));
+        shown.put("headers", letter.headers());
+        shown.put("payload", SafeText.payload(letter.payload()));
+        return shown;
     }
 
     /** Replays the letters of a reason (and a device or format, when given); each letter once, ever. */
