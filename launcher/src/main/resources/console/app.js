@@ -152,16 +152,23 @@ pages.deadletters = {
 
 // ---- Devices ----------------------------------------------------------------------------------
 
+const DEVICES_PER_PAGE = 100;
+
 pages.devices = {
   title: 'Devices',
   async render(root) {
-    const devices = await api('devices');
     if (!this.form || !root.contains(this.form)) this.mount(root);
+    const page = await api(`devices?q=${encodeURIComponent(this.search.value)}&offset=${this.offset}&limit=${DEVICES_PER_PAGE}`);
+    if (page.offset >= page.total && page.total > 0) { this.offset = 0; return this.render(root); }
+    const devices = page.devices;
     const chosen = this.select.value;
     show(this.select, devices.map((d) => el('option', { value: d.id }, d.id)));
-    if (chosen) this.select.value = chosen;
-    this.intro.textContent = `${devices.length} devices in the registry. Last reading and format version come from the warehouse`
-      + ' (stored readings); shadows and commands from Kafka.';
+    if (devices.some((d) => d.id === chosen)) this.select.value = chosen; // else the first of this page
+    this.intro.textContent = `${number(page.total)} device${page.total === 1 ? '' : 's'}` + (this.search.value ? ` with "${this.search.value}" in their id` : ' in the registry')
+      + (page.total > devices.length ? `, ${number(page.offset + 1)} to ${number(page.offset + devices.length)} shown` : '')
+      + '. Last reading and format version come from the warehouse (stored readings); shadows and commands from Kafka.';
+    this.previous.disabled = page.offset === 0;
+    this.next.disabled = page.offset + devices.length >= page.total;
     const table = el('table', { id: 'devices' },
       el('tr', {}, ['device', 'type', 'enabled', 'last reading received', 'format version', 'shadow (reported / desired / delta)',
         'pending commands'].map((h) => el('th', {}, h))));
@@ -176,9 +183,14 @@ pages.devices = {
     show(this.table, table);
   },
   mount(root) {
+    this.offset = 0;
+    this.search = el('input', { id: 'device-search', type: 'search', placeholder: 'device id contains', 'aria-label': 'search devices',
+      oninput: () => { this.offset = 0; clearTimeout(this.typing); this.typing = setTimeout(refresh, 300); } });
+    this.previous = el('button', { type: 'button', onclick: () => { this.offset = Math.max(0, this.offset - DEVICES_PER_PAGE); refresh(); } }, '‹ previous');
+    this.next = el('button', { type: 'button', id: 'devices-next', onclick: () => { this.offset += DEVICES_PER_PAGE; refresh(); } }, 'next ›');
     this.select = el('select', { name: 'deviceId', 'aria-label': 'device' });
     this.message = el('div', { id: 'command-message' });
-    this.intro = el('p', { className: 'muted' });
+    this.intro = el('p', { className: 'muted', id: 'devices-summary' });
     this.table = el('div', {});
     this.form = el('form', { className: 'inline', id: 'command-form', onsubmit: async (event) => {
       event.preventDefault();
@@ -197,7 +209,8 @@ pages.devices = {
     el('input', { name: 'name', placeholder: 'name, e.g. reboot', required: true, 'aria-label': 'command name' }),
     el('input', { name: 'payload', placeholder: 'JSON payload', value: '{}', 'aria-label': 'payload' }),
     el('button', { type: 'submit' }, 'Send'));
-    show(root, el('h2', {}, 'Devices'), this.intro, this.form, this.message, this.table);
+    show(root, el('h2', {}, 'Devices'), el('form', { className: 'inline', onsubmit: (e) => e.preventDefault() }, this.search, this.previous,
+      this.next), this.intro, this.form, this.message, this.table);
   },
 };
 

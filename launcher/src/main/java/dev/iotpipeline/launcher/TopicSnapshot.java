@@ -1,12 +1,15 @@
 package dev.iotpipeline.launcher;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -63,6 +66,36 @@ public final class TopicSnapshot {
             }
         }
         return new Window(records, complete);
+    }
+
+    /** The committed records of {@code topic} written at or after {@code from} (record timestamps), each partition's in order. */
+    public static List<ConsumerRecord<byte[], byte[]>> since(String bootstrapServers, String topic, Instant from) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrapServers,
+                "isolation.level", "read_committed", "enable.auto.commit", false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            var infos = consumer.listTopics(TIMEOUT).get(topic);
+            if (infos == null) {
+                return records;
+            }
+            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
+            Map<TopicPartition, Long> times = new HashMap<>();
+            partitions.forEach(p -> times.put(p, from.toEpochMilli()));
+            Map<TopicPartition, OffsetAndTimestamp> first = consumer.offsetsForTimes(times, TIMEOUT);
+            for (TopicPartition partition : partitions) {
+                OffsetAndTimestamp at = first.get(partition);
+                consumer.seek(partition, at == null ? end.get(partition) : at.offset()); // null: nothing that new
+            }
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Could not read " + topic + " to its end within " + TIMEOUT.toSeconds() + " s");
+                }
+                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            }
+        }
+        return records;
     }
 
     /** The committed record at {@code offset} of a partition, if there is one (not a marker, not deleted, not aborted). */

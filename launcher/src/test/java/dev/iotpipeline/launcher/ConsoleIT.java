@@ -23,6 +23,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -225,6 +226,22 @@ class ConsoleIT {
         new WebDriverWait(browser, WAIT).until(d -> text("#command-message").startsWith("Command "));
         new WebDriverWait(browser, WAIT).until(d -> text("tr[data-device='trk-0017'] [data-figure='commands']").contains("set-interval (device"));
         screenshot("devices");
+
+        // A fleet is searched and paged, not sent whole: 120 more trackers, 100 to a page.
+        List<DeviceProvisioning.NewDevice> fleet = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            fleet.add(new DeviceProvisioning.NewDevice(String.format("fleet-%03d", i), "gps-tracker", "secret-" + i));
+        }
+        new DeviceProvisioning(settings.devicesFile()).putAll(fleet, 1_000);
+        new WebDriverWait(browser, WAIT).until(d -> text("#devices-summary").startsWith("122 devices in the registry, 1 to 100 shown"));
+        assertThat(browser.findElements(By.cssSelector("#devices tr[data-device]"))).hasSize(100);
+        browser.findElement(By.id("devices-next")).click();
+        new WebDriverWait(browser, WAIT).until(d -> d.findElements(By.cssSelector("#devices tr[data-device]")).size() == 22);
+        assertThat(browser.findElement(By.id("devices-next")).isEnabled()).isFalse();
+        browser.findElement(By.id("device-search")).sendKeys("trk");
+        new WebDriverWait(browser, WAIT).until(d -> text("#devices-summary").startsWith("1 device with \"trk\" in their id"));
+        assertThat(browser.findElements(By.cssSelector("#devices tr[data-device]"))).extracting(e -> e.getAttribute("data-device"))
+                .containsExactly("trk-0017");
 
         payload.clear();
         payload.sendKeys("{not json");

@@ -69,7 +69,7 @@ final class ConsoleApi {
             case "flow" -> flow.read();
             case "deadletters" -> deadLetters();
             case "deadletters/letter" -> letter(required(query, "id"));
-            case "devices" -> devices.rows();
+            case "devices" -> devices.page(query.get("q"), number(query, "offset", 0), number(query, "limit", 100));
             case "positions" -> warehouse.latestPositions(ids("gps-tracker"));
             case "sensors" -> ids("env-sensor");
             case "readings" -> readings(required(query, "device"), query.getOrDefault("hours", "24"));
@@ -188,6 +188,15 @@ final class ConsoleApi {
 
     private List<String> ids(String type) {
         return devices.registered(type).stream().map(DeviceProvisioning.ProvisionedDevice::id).toList();
+    }
+
+    private static int number(Map<String, String> query, String name, int otherwise) {
+        String value = query.get(name);
+        try {
+            return value == null || value.isBlank() ? otherwise : Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number: " + value);
+        }
     }
 
     private static String required(Map<String, String> query, String name) {

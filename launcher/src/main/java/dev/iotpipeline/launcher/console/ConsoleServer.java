@@ -12,17 +12,22 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -62,6 +67,10 @@ public final class ConsoleServer implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleServer.class);
+    /** Failed logins from one address within {@link #FAILED_LOGIN_WINDOW} after which it is refused (429) until they age out. */
+    static final int MAX_FAILED_LOGINS = 10;
+    static final Duration FAILED_LOGIN_WINDOW = Duration.ofMinutes(5);
+    private static final int MAX_ADDRESSES_TRACKED = 10_000;
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new SimpleModule()
             .addSerializer(Instant.class, new StdSerializer<>(Instant.class) {
                 @Override
@@ -79,6 +88,7 @@ public final class ConsoleServer implements AutoCloseable {
     private final Map<String, String> vendor;
     private final String contentSecurityPolicy;
     private final byte[] expectedAuthorization;
+    private final Map<InetAddress, Deque<Long>> failedLogins = new ConcurrentHashMap<>();
 
     private ConsoleServer(HttpServer server, ExecutorService executor, ConsoleApi api, String mapTilesUrl, Login login) {
         this.server = server;
@@ -122,6 +132,10 @@ public final class ConsoleServer implements AutoCloseable {
             exchange.getResponseHeaders().set("Content-Security-Policy", contentSecurityPolicy);
             if (path.equals("/health/live")) {
                 send(exchange, 200, "text/plain", "ok\n".getBytes(StandardCharsets.UTF_8));
+            } else if (loginThrottled(exchange)) {
+                exchange.getResponseHeaders().set("Retry-After", Long.toString(FAILED_LOGIN_WINDOW.toSeconds()));
+                send(exchange, 429, "text/plain", ("Too many failed logins from this address; try again in "
+                        + FAILED_LOGIN_WINDOW.toMinutes() + " minutes\n").getBytes(StandardCharsets.UTF_8));
             } else if (!authorized(exchange)) {
                 exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"iot-pipeline console\", charset=\"UTF-8\"");
                 send(exchange, 401, "text/plain", "Log in to the iot-pipeline console\n".getBytes(StandardCharsets.UTF_8));
@@ -170,13 +184,41 @@ public final class ConsoleServer implements AutoCloseable {
         }
     }
 
-    /** No login configured, or the request carries its credentials (compared in constant time). */
+    /** No login configured, or the request carries its credentials (compared in constant time); a wrong one is counted. */
     private boolean authorized(HttpExchange exchange) {
         if (expectedAuthorization == null) {
             return true;
         }
         String given = exchange.getRequestHeaders().getFirst("Authorization");
-        return given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), expectedAuthorization);
+        if (given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), expectedAuthorization)) {
+            return true;
+        }
+        if (given != null) { // a browser's first request carries none: that is the prompt, not a failure
+            InetAddress address = exchange.getRemoteAddress().getAddress();
+            if (failedLogins.size() >= MAX_ADDRESSES_TRACKED) {
+                failedLogins.clear(); // an address-spraying attacker gets a fresh count, memory stays bounded
+            }
+            Deque<Long> times = failedLogins.computeIfAbsent(address, a -> new ConcurrentLinkedDeque<>());
+            times.addLast(System.nanoTime());
+            if (times.size() == MAX_FAILED_LOGINS) {
+                LOG.warn("{} failed console logins from {} within {} min: refusing that address for a while", MAX_FAILED_LOGINS,
+                        address.getHostAddress(), FAILED_LOGIN_WINDOW.toMinutes());
+            }
+        }
+        return false;
+    }
+
+    /** Whether the request's address failed to log in {@value #MAX_FAILED_LOGINS} times within the window. */
+    private boolean loginThrottled(HttpExchange exchange) {
+        Deque<Long> times = expectedAuthorization == null ? null : failedLogins.get(exchange.getRemoteAddress().getAddress());
+        if (times == null) {
+            return false;
+        }
+        long now = System.nanoTime();
+        while (!times.isEmpty() && now - times.peekFirst() > FAILED_LOGIN_WINDOW.toNanos()) {
+            times.pollFirst();
+        }
+        return times.size() >= MAX_FAILED_LOGINS;
     }
 
     /** Browsers send a JSON body across origins only after a preflight this server never grants; the Origin, when sent, must be ours. */

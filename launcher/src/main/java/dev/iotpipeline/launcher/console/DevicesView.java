@@ -13,6 +13,7 @@ import dev.iotpipeline.schemas.shadow.DeviceShadow;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,6 +41,16 @@ final class DevicesView {
                      Shadow shadow, List<PendingCommand> pendingCommands) {
     }
 
+    /** One page of the devices matching a search, out of {@code total}. */
+    record Page(int total, int offset, List<DeviceRow> devices) {
+    }
+
+    /** How far a bridge's clock (a status's time) may be behind the sender's (a command's creation). */
+    private static final Duration CLOCK_SKEW = Duration.ofMinutes(10);
+
+    /** Devices on a page at most: a fleet of 100,000 is searched and paged, not sent whole to the browser. */
+    static final int MAX_PAGE = 500;
+
     /** One for the console's life: it re-reads the file when it changed (and logs each load). */
     private final DeviceProvisioning registry;
     private final String bootstrapServers;
@@ -58,12 +69,20 @@ final class DevicesView {
         return registry.list().stream().filter(d -> type == null || type.equals(d.type())).toList();
     }
 
-    List<DeviceRow> rows() throws SQLException {
-        List<DeviceProvisioning.ProvisionedDevice> devices = registered(null);
+    /** The devices whose id contains {@code search} (all when empty), ordered by id, from {@code offset}. */
+    Page page(String search, int offset, int limit) throws SQLException {
+        if (offset < 0 || limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("offset must be 0 or more and limit 1 to " + MAX_PAGE);
+        }
+        List<DeviceProvisioning.ProvisionedDevice> matching = registered(null).stream()
+                .filter(d -> search == null || search.isBlank() || d.id().contains(search.strip())).toList();
+        List<DeviceProvisioning.ProvisionedDevice> devices = matching.subList(Math.min(offset, matching.size()),
+                Math.min(matching.size(), offset + limit));
         Map<String, LastReading> last = warehouse.lastReadings(devices.stream().map(DeviceProvisioning.ProvisionedDevice::id).toList());
         Map<String, Shadow> shadows = shadows();
         List<Command> pending = pendingCommands();
-        Set<String> delivered = deliveredTo();
+        Set<String> delivered = pending.isEmpty() ? Set.of()
+                : deliveredTo(pending.stream().map(Command::getCreatedTime).min(Instant::compareTo).orElseThrow().minus(CLOCK_SKEW));
         List<DeviceRow> rows = new ArrayList<>();
         for (DeviceProvisioning.ProvisionedDevice device : devices) {
             LastReading reading = last.get(device.id());
@@ -74,7 +93,7 @@ final class DevicesView {
                     reading == null ? null : reading.eventTime(), reading == null ? null : reading.sourceFormat(),
                     shadows.get(device.id()), waiting));
         }
-        return rows;
+        return new Page(matching.size(), offset, rows);
     }
 
     /** The current shadow of each device (the compacted topic's last value per key; a tombstone erases). */
@@ -110,11 +129,14 @@ final class DevicesView {
         return commands.values().stream().filter(c -> c.getExpiresTime().isAfter(now)).toList();
     }
 
-    /** {@code commandId/deviceId} of every delivery or expiry recorded. */
-    private Set<String> deliveredTo() {
+    /**
+     * {@code commandId/deviceId} of every delivery or expiry recorded since {@code from} (the oldest
+     * pending command's creation: no status of it is older), not the whole status topic.
+     */
+    private Set<String> deliveredTo(Instant from) {
         var deserializer = new ConfluentAvroDeserializer<>(RestSchemaRegistryClient.forUrl(registryUrl), CommandStatus.class);
         Set<String> done = new HashSet<>();
-        for (ConsumerRecord<byte[], byte[]> record : TopicSnapshot.read(bootstrapServers, Topics.COMMAND_STATUS)) {
+        for (ConsumerRecord<byte[], byte[]> record : TopicSnapshot.since(bootstrapServers, Topics.COMMAND_STATUS, from)) {
             if (record.value() != null) {
                 CommandStatus status = deserializer.deserialize(Topics.COMMAND_STATUS, record.value());
                 done.add(status.getCommandId() + "/" + status.getDeviceId());

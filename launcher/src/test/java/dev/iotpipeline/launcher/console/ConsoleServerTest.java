@@ -47,6 +47,22 @@ class ConsoleServerTest {
     }
 
     @Test
+    void anAddressGuessingPasswordsIsRefusedForAWhile() throws Exception {
+        String base = start(new ConsoleServer.Login("admin", "a-long-secret-1"));
+        for (int i = 0; i < 20; i++) {
+            assertThat(get(base + "/", null).statusCode()).as("asked for a login, not a failed one").isEqualTo(401);
+        }
+        for (int i = 0; i < ConsoleServer.MAX_FAILED_LOGINS; i++) {
+            assertThat(get(base + "/", "admin:guess-" + i).statusCode()).isEqualTo(401);
+        }
+
+        HttpResponse<String> refused = get(base + "/", "admin:a-long-secret-1");
+        assertThat(refused.statusCode()).as("even the right password, from that address, for the window").isEqualTo(429);
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue(Long.toString(ConsoleServer.FAILED_LOGIN_WINDOW.toSeconds()));
+        assertThat(get(base + "/health/live", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void servesTheBundledLibrariesAndNothingOutsideTheConsole() throws Exception {
         String base = start(null);
 
