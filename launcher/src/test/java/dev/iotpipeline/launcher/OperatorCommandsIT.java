@@ -15,6 +15,7 @@ import dev.iotpipeline.schemas.contract.DeadLetterHeaders;
 import dev.iotpipeline.schemas.contract.Topics;
 import dev.iotpipeline.schemas.shadow.DeviceShadow;
 import dev.iotpipeline.streams.batch.BatchPolicy;
+import dev.iotpipeline.testing.ChildJvm;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -361,6 +362,58 @@ class OperatorCommandsIT {
                         .isEqualTo(flowTotals(settings.consolePort())).containsKeys("bridge", "streams", "iot-warehouse-sink", "iot-lake-sink"));
             }
         }
+    }
+
+    /**
+     * An operator's erase killed half-way (SIGKILL once it reported the warehouse done, while it
+     * works on the lake and Kafka) is finished by running it again: the device's readings are gone
+     * from both stores, the other device's stay, and a third run finds nothing.
+     */
+    @Test
+    @Order(7)
+    void anEraseKilledHalfWayIsFinishedByRunningItAgain() throws Exception {
+        String[] target = {"--kafka", pipeline.bootstrapServers(), "--registry", pipeline.registryUrl()};
+        String jdbc = "jdbc:postgresql://127.0.0.1:" + settings.postgresPort() + "/iot";
+        new DeviceProvisioning(settings.devicesFile()).put("kill-gone", "env-sensor", "s-kill-gone", 1_000);
+        new DeviceProvisioning(settings.devicesFile()).put("kill-kept", "env-sensor", "s-kill-kept", 1_000);
+        MqttClient gone = connect("kill-gone", "s-kill-gone");
+        MqttClient kept = connect("kill-kept", "s-kill-kept");
+        long t0 = Instant.parse("2026-11-21T10:00:00Z").getEpochSecond();
+        for (int i = 0; i < 10; i++) {
+            gone.publish("sensors/kill-gone/data", v1("kill-gone", t0 + 60L * i), 1, false);
+            kept.publish("sensors/kill-kept/data", v1("kill-kept", t0 + 60L * i), 1, false);
+        }
+        gone.disconnect();
+        kept.disconnect();
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            assertThat(psql("SELECT count(*) FROM iot.env_readings WHERE device_id IN ('kill-gone', 'kill-kept')")).isEqualTo("20");
+            assertThat(QosFleet.lake(settings.lakeDir())).filteredOn(row -> row.startsWith("kill-")).hasSize(20);
+        });
+
+        List<String> args = new ArrayList<>(List.of("devices", "erase", "kill-gone", "--yes", "--data-dir", dataDir.toString(),
+                "--warehouse-url", jdbc));
+        args.addAll(List.of(target));
+        try (ChildJvm erase = new ChildJvm("devices erase", dataDir.resolve("erase-killed.out"), "256m", Map.of(),
+                Pipeline.class.getName(), args)) {
+            erase.launch();
+            await().atMost(Duration.ofSeconds(60)).until(() -> erase.outputSinceLaunch().contains("  warehouse "));
+            erase.kill();
+            assertThat(erase.outputSinceLaunch()).as("killed before it finished").doesNotContain("Erased kill-gone");
+        }
+        assertThat(new DeviceProvisioning(settings.devicesFile()).find("kill-gone")).isEmpty();
+
+        String again = run(concat(new String[] {"devices", "erase", "kill-gone", "--yes", "--data-dir", dataDir.toString(),
+            "--warehouse-url", jdbc}, target));
+
+        assertThat(again).contains("registry    not in", "warehouse   0 rows deleted", "Erased kill-gone at");
+        for (String table : List.of("env_readings", "env_readings_1m", "env_readings_1h")) {
+            assertThat(psql("SELECT count(*) FROM iot." + table + " WHERE device_id = 'kill-gone'")).as(table).isEqualTo("0");
+        }
+        assertThat(QosFleet.lake(settings.lakeDir())).noneMatch(row -> row.startsWith("kill-gone|"))
+                .filteredOn(row -> row.startsWith("kill-kept|")).hasSize(10);
+        assertThat(psql("SELECT count(*) FROM iot.env_readings WHERE device_id = 'kill-kept'")).isEqualTo("10");
+        assertThat(run(concat(new String[] {"devices", "erase", "kill-gone", "--yes", "--data-dir", dataDir.toString(),
+            "--warehouse-url", jdbc}, target))).contains("warehouse   0 rows deleted", "lake        0 rows removed");
     }
 
     /** Readings through each stage of a console's flow, by stage id. */
