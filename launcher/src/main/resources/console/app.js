@@ -91,30 +91,35 @@ pages.flow = {
 pages.deadletters = {
   title: 'Dead letters',
   message: null,
-  async render(root) {
-    const data = await api('deadletters');
+  /** A table of a topic's reasons with their newest letters; {@code replay} adds the streams app's Replay buttons. */
+  reasonsTable(summary, replay) {
     const self = this;
-    const table = el('table', { id: 'reasons' },
-      el('tr', {}, el('th', {}, 'reason'), el('th', {}, 'letters'), el('th', {}, 'replayed'), el('th', {}, 'replayable'), el('th', {}, '')));
-    for (const reason of data.reasons) {
-      const button = el('button', {
-        'data-replay': reason.reason,
-        disabled: reason.replayable === 0,
-        onclick: async () => {
-          button.disabled = true;
-          try {
-            const result = await api('deadletters/replay', { reason: reason.reason });
-            self.message = { text: `Replayed ${result.sent} dead letters of ${reason.reason}; ${result.skipped} had been replayed before.` };
-          } catch (e) {
-            self.message = { text: 'Replay failed: ' + e.message, error: true };
-          }
-          refresh();
-        },
-      }, 'Replay ' + reason.replayable);
+    const table = el('table', { className: 'reasons', 'data-topic': summary.topic },
+      el('tr', {}, el('th', {}, 'reason'), el('th', {}, 'letters'), replay ? [el('th', {}, 'replayed'), el('th', {}, 'replayable'),
+        el('th', {}, '')] : null));
+    const columns = replay ? 5 : 2;
+    for (const reason of summary.reasons) {
+      let button = null;
+      if (replay) {
+        button = el('button', {
+          'data-replay': reason.reason,
+          disabled: reason.replayable === 0,
+          onclick: async () => {
+            button.disabled = true;
+            try {
+              const result = await api('deadletters/replay', { reason: reason.reason });
+              self.message = { text: `Replayed ${result.sent} dead letters of ${reason.reason}; ${result.skipped} had been replayed before.` };
+            } catch (e) {
+              self.message = { text: 'Replay failed: ' + e.message, error: true };
+            }
+            refresh();
+          },
+        }, 'Replay ' + reason.replayable);
+      }
       table.append(el('tr', { 'data-reason': reason.reason },
         el('td', {}, reason.reason), el('td', { className: 'num', 'data-figure': 'count' }, number(reason.count)),
-        el('td', { className: 'num' }, number(reason.replayed)), el('td', { className: 'num' }, number(reason.replayable)),
-        el('td', {}, button)));
+        replay ? [el('td', { className: 'num' }, number(reason.replayed)), el('td', { className: 'num' }, number(reason.replayable)),
+          el('td', {}, button)] : null));
       const samples = el('table', { className: 'samples' },
         el('tr', {}, el('th', {}, 'letter'), el('th', {}, 'dead-lettered at'), el('th', {}, 'device'), el('th', {}, 'format'),
           el('th', {}, 'message'), el('th', {}, 'payload')));
@@ -124,17 +129,25 @@ pages.deadletters = {
           el('td', {}, time(sample.deadLetteredAt)), el('td', {}, sample.deviceId), el('td', {}, sample.format),
           el('td', {}, sample.message), el('td', {}, el('pre', {}, sample.payload))));
       }
-      table.append(el('tr', {}, el('td', { colspan: 5 }, samples)));
+      table.append(el('tr', {}, el('td', { colspan: columns }, samples)));
     }
-    show(root, 
+    return summary.reasons.length ? table : el('p', {}, 'None.');
+  },
+  async render(root) {
+    const data = await api('deadletters');
+    const windowNote = (summary) => summary.complete ? '' : ` (the newest of each partition's last ${number(summary.window)} offsets)`;
+    show(root,
       el('h2', {}, 'Dead letters'),
       el('p', { className: 'muted', id: 'deadletters-summary' }, `${number(data.total)} dead letters of the streams app`
-        + (data.complete ? '' : ` (the newest of each partition's last ${number(data.window)} offsets; Replay finds older ones too)`)
-        + ', by reason, with the newest of each.'
-        + ' Replay sends a reason\'s letters back to their raw topic, each once; fix the cause first (provision the device,'
-        + ' publish the format).'),
+        + windowNote(data) + ', by reason, with the newest of each.'
+        + ' Replay sends a reason\'s letters back to their raw topic, each once (older ones too); fix the cause first (provision'
+        + ' the device, publish the format).'),
       this.message ? el('div', { className: 'message' + (this.message.error ? ' error' : ''), id: 'replay-message' }, this.message.text) : null,
-      data.reasons.length ? table : el('p', {}, 'No dead letters.'),
+      this.reasonsTable(data, true),
+      data.sinks.map((sink) => [
+        el('h3', { className: 'sink-letters' }, `${sink.topic}: ${number(sink.total)} dead letters${windowNote(sink)}`),
+        el('p', { className: 'muted' }, 'Readings (as Avro JSON) or whole batches this sink could not store, with the reason.'),
+        this.reasonsTable(sink, false)]),
       el('div', { id: 'letter', className: 'letter' }, this.letter || null));
   },
   async show(id) {

@@ -37,6 +37,7 @@ class ConsoleTemplateTest {
                 .containsEntry("IOT_SCHEMA_REGISTRY_URL", "http://schema-registry:8081")
                 .containsEntry("IOT_WAREHOUSE_URL", "jdbc:postgresql://warehouse:5432/iot")
                 .containsEntry("IOT_WAREHOUSE_USER", "iot")
+                .containsEntry("IOT_CONSOLE_SINK_DEAD_LETTER_TOPICS", "iot.deadletter.warehouse,iot.deadletter.lake")
                 .containsEntry("IOT_WAREHOUSE_PASSWORD", "secret:iot-warehouse/password") // the warehouse sink's Secret
                 .doesNotContainKey("IOT_CONSOLE_MAP_TILES");
         assertThat(container.getArgs()).containsExactly("--login-password-file=/etc/iot/console-login/password",
@@ -66,11 +67,13 @@ class ConsoleTemplateTest {
         values.put("console.warehouse.user", "analyst_ro");
         values.put("console.warehouse.existingSecret", "analyst-ro");
         values.put("console.mapTilesUrl", "https://tile.openstreetmap.org/{z}/{x}/{y}.png");
+        values.put("lake.deadLetterTopic", "");
         Map<String, String> env = RenderedChart.env(RenderedChart.onlyContainer(RenderedChart.render(values).deployment("console")
                 .getSpec().getTemplate().getSpec()));
 
         assertThat(env).containsEntry("IOT_WAREHOUSE_USER", "analyst_ro").containsEntry("IOT_WAREHOUSE_PASSWORD", "secret:analyst-ro/password")
-                .containsEntry("IOT_CONSOLE_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png");
+                .containsEntry("IOT_CONSOLE_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+                .containsEntry("IOT_CONSOLE_SINK_DEAD_LETTER_TOPICS", "iot.deadletter.warehouse"); // the lake sink has none
     }
 
     @Test

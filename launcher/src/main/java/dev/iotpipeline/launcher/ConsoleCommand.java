@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -68,6 +69,12 @@ final class ConsoleCommand implements Callable<Integer> {
     @Option(names = "--login-password-file", description = "A file holding the login's password (e.g. a mounted Secret).")
     Path loginPasswordFile;
 
+    @Option(names = "--sink-dead-letter-topics", split = ",", paramLabel = "TOPIC",
+            defaultValue = "${env:IOT_CONSOLE_SINK_DEAD_LETTER_TOPICS:-iot.deadletter.warehouse,iot.deadletter.lake}",
+            description = "The sinks' dead-letter topics, shown beside the streams app's (env IOT_CONSOLE_SINK_DEAD_LETTER_TOPICS,"
+                    + " default ${DEFAULT-VALUE}).")
+    List<String> sinkDeadLetterTopics;
+
     @Option(names = "--map-tiles", defaultValue = "${env:IOT_CONSOLE_MAP_TILES:-}", paramLabel = "URL",
             description = "A map tile URL template for the map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (env IOT_CONSOLE_MAP_TILES);"
                     + " default: the bundled coastlines.")
@@ -91,7 +98,8 @@ final class ConsoleCommand implements Callable<Integer> {
         try {
             console = ConsoleServer.start(host, port, new ConsoleServer.Sources(kafka.bootstrapServers, kafka.registryUrl, warehouseUrl,
                     warehouseUser, warehousePassword, file.path(), prometheus ? null : metricsUrl,
-                    prometheus ? URI.create(prometheusUrl.strip()) : null, mapTiles.isBlank() ? null : mapTiles.strip(), login));
+                    prometheus ? URI.create(prometheusUrl.strip()) : null, mapTiles.isBlank() ? null : mapTiles.strip(), login,
+                    sinkDeadLetterTopics.stream().map(String::strip).filter(t -> !t.isEmpty()).toList()));
         } catch (RuntimeException e) {
             System.err.println("ERROR: " + e.getMessage());
             return 1;

@@ -40,6 +40,8 @@ public final class DeadLetters {
     /** One transactional id for every replayer: two replaying at once fence each other instead of both sending a letter. */
     private static final String TRANSACTIONAL_ID = "iot-pipeline-deadletter-replay";
     private static final int TRANSACTION_SIZE = 500;
+    /** The worker's error context header (errors.deadletterqueue.context.headers.enable) with the exception's message. */
+    private static final String CONNECT_ERROR_MESSAGE = "__connect.errors.exception.message";
 
     /**
      * One dead letter as an operator sees it.
@@ -68,10 +70,19 @@ public final class DeadLetters {
         return newest(bootstrapServers, Long.MAX_VALUE).letters();
     }
 
-    /** The dead letters among the newest {@code offsetsPerPartition} offsets of each partition (see {@link TopicSnapshot#newest}). */
+    /** The streams app's dead letters among the newest {@code offsetsPerPartition} offsets of each partition (see {@link TopicSnapshot#newest}). */
     public static Letters newest(String bootstrapServers, long offsetsPerPartition) {
-        Set<String> replayed = replayed(bootstrapServers);
-        TopicSnapshot.Window window = TopicSnapshot.newest(bootstrapServers, Topics.DEAD_LETTER, offsetsPerPartition);
+        return newest(bootstrapServers, Topics.DEAD_LETTER, offsetsPerPartition);
+    }
+
+    /**
+     * The dead letters of {@code topic} (the streams app's, or a sink's such as {@code iot.deadletter.warehouse}: single
+     * readings it refused, as Avro JSON with the reason, or whole batches) among the newest offsets of each partition.
+     */
+    public static Letters newest(String bootstrapServers, String topic, long offsetsPerPartition) {
+        requireDeadLetterTopic(topic);
+        Set<String> replayed = topic.equals(Topics.DEAD_LETTER) ? replayed(bootstrapServers) : Set.of();
+        TopicSnapshot.Window window = TopicSnapshot.newest(bootstrapServers, topic, offsetsPerPartition);
         List<Letter> letters = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : window.records()) {
             letters.add(letter(record, replayed.contains(id(record))));
@@ -79,9 +90,12 @@ public final class DeadLetters {
         return new Letters(letters, window.complete());
     }
 
-    /** One letter by its id ({@code partition@offset}), read alone. */
+    /** One letter by its id ({@code partition@offset} of the streams app's, {@code topic/partition@offset} of another), read alone. */
     public static Optional<Letter> one(String bootstrapServers, String id) {
-        String[] parts = id.split("@", -1);
+        int slash = id.lastIndexOf('/');
+        String topic = slash < 0 ? Topics.DEAD_LETTER : id.substring(0, slash);
+        requireDeadLetterTopic(topic);
+        String[] parts = id.substring(slash + 1).split("@", -1);
         int partition;
         long offset;
         try {
@@ -90,8 +104,15 @@ public final class DeadLetters {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("a letter is partition@offset, e.g. 0@42: " + id);
         }
-        return TopicSnapshot.at(bootstrapServers, Topics.DEAD_LETTER, partition, offset)
-                .map(record -> letter(record, replayed(bootstrapServers).contains(id(record))));
+        return TopicSnapshot.at(bootstrapServers, topic, partition, offset)
+                .map(record -> letter(record, topic.equals(Topics.DEAD_LETTER) && replayed(bootstrapServers).contains(id(record))));
+    }
+
+    /** Only dead-letter topics are read through here (the console must not become a reader of any topic). */
+    private static void requireDeadLetterTopic(String topic) {
+        if (!topic.equals(Topics.DEAD_LETTER) && !(topic.startsWith(Topics.DEAD_LETTER + ".") && !topic.equals(Topics.DEAD_LETTER_REPLAYS))) {
+            throw new IllegalArgumentException("not a dead-letter topic: " + topic);
+        }
     }
 
     /**
@@ -124,10 +145,16 @@ public final class DeadLetters {
             headers.put(header.key(), header.value() == null ? null : SafeText.of(header.value()));
         }
         String stage = text(record, DeadLetterHeaders.STAGE);
-        boolean replayable = text(record, DeadLetterHeaders.SOURCE_TOPIC) != null && ("convert".equals(stage) || "dedup".equals(stage));
-        return new Letter(id(record), deadLetteredAt(record), text(record, TelemetryHeaders.DEVICE_ID),
-                text(record, TelemetryHeaders.DEVICE_TYPE) + "/" + text(record, TelemetryHeaders.FORMAT_VERSION),
-                text(record, DeadLetterHeaders.REASON), text(record, DeadLetterHeaders.MESSAGE), replayed, replayable, headers,
+        boolean streams = record.topic().equals(Topics.DEAD_LETTER);
+        boolean replayable = streams && text(record, DeadLetterHeaders.SOURCE_TOPIC) != null && ("convert".equals(stage) || "dedup".equals(stage));
+        String deviceId = either(text(record, TelemetryHeaders.DEVICE_ID), text(record, DeadLetterHeaders.DEVICE_ID));
+        String format = text(record, TelemetryHeaders.DEVICE_TYPE) != null
+                ? text(record, TelemetryHeaders.DEVICE_TYPE) + "/" + text(record, TelemetryHeaders.FORMAT_VERSION)
+                : text(record, DeadLetterHeaders.SOURCE_FORMAT);
+        // A sink's whole refused batch carries Connect's error context instead of our reason.
+        String reason = either(text(record, DeadLetterHeaders.REASON), streams ? "(none)" : "refused-batch");
+        String message = either(text(record, DeadLetterHeaders.MESSAGE), text(record, CONNECT_ERROR_MESSAGE));
+        return new Letter(id(record), deadLetteredAt(record), deviceId, format, reason, message, replayed, replayable, headers,
                 record.key(), record.value() == null ? new byte[0] : record.value());
     }
 
@@ -198,8 +225,14 @@ public final class DeadLetters {
         }
     }
 
+    private static String either(String first, String second) {
+        return first != null ? first : second;
+    }
+
+    /** {@code partition@offset}, prefixed with {@code topic/} for another topic than the streams app's. */
     private static String id(ConsumerRecord<?, ?> letter) {
-        return letter.partition() + "@" + letter.offset();
+        String id = letter.partition() + "@" + letter.offset();
+        return letter.topic().equals(Topics.DEAD_LETTER) ? id : letter.topic() + "/" + id;
     }
 
     private static String text(ConsumerRecord<?, ?> record, String name) {

@@ -3,6 +3,7 @@ package dev.iotpipeline.launcher;
 import dev.iotpipeline.schemas.contract.TelemetryHeaders;
 import dev.iotpipeline.schemas.contract.Topics;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,8 +48,13 @@ final class DeadLettersCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "One line per dead letter: where, when, device, format, reason.",
             footer = {"", "Examples:", "  ./pipeline deadletters list", "  ./pipeline deadletters list --reason bad-crc --device env-0001",
-                "  ./pipeline deadletters list --since 2026-12-02T10:00:00Z"})
+                "  ./pipeline deadletters list --since 2026-12-02T10:00:00Z",
+                "  ./pipeline deadletters list --topic iot.deadletter.warehouse --reason expired"})
     static final class ListLetters implements Callable<Integer> {
+
+        @Option(names = "--topic", defaultValue = Topics.DEAD_LETTER, description = "Which dead letters: the streams app's (default"
+                + " ${DEFAULT-VALUE}) or a sink's, e.g. iot.deadletter.warehouse (readings it refused, with the reason).")
+        String topic;
 
         @Mixin
         Filters filters;
@@ -60,7 +66,14 @@ final class DeadLettersCommand {
         public Integer call() {
             System.out.printf("%-12s %-24s %-16s %-16s %-28s %s%n", "LETTER", "DEAD-LETTERED AT", "DEVICE", "FORMAT", "REASON", "REPLAYED");
             int count = 0;
-            for (DeadLetters.Letter letter : DeadLetters.read(kafka.bootstrapServers)) {
+            List<DeadLetters.Letter> letters;
+            try {
+                letters = DeadLetters.newest(kafka.bootstrapServers, topic, Long.MAX_VALUE).letters();
+            } catch (IllegalArgumentException e) {
+                System.err.println("ERROR: " + e.getMessage() + " (--topic takes iot.deadletter or a sink's, e.g. iot.deadletter.warehouse)");
+                return 2;
+            }
+            for (DeadLetters.Letter letter : letters) {
                 if (filters.matches(letter)) {
                     count++;
                     System.out.printf("%-12s %-24s %-16s %-16s %-28s %s%n", letter.id(), letter.deadLetteredAt(), letter.deviceId(),

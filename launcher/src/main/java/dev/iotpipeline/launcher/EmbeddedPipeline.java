@@ -41,6 +41,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     static final String WAREHOUSE_SINK = "iot-warehouse-sink";
     static final String LAKE_SINK = "iot-lake-sink";
+    /** Where each sink sends what it cannot store (errors.deadletterqueue.topic.name). */
+    static final List<String> SINK_DEAD_LETTER_TOPICS = List.of(Topics.DEAD_LETTER + ".warehouse", Topics.DEAD_LETTER + ".lake");
 
     private final EmbeddedSettings settings;
     private final PrintStream out;
@@ -145,7 +147,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
             running.push(metrics);
             console = ConsoleServer.start(EmbeddedSettings.HOST, settings.consolePort(), new ConsoleServer.Sources(bootstrapServers(),
                     registry.confluentApiUrl(), warehouse.jdbcUrl(), PostgresServer.USER, PostgresServer.PASSWORD, settings.devicesFile(),
-                    URI.create("http://" + EmbeddedSettings.HOST + ":" + metrics.port() + "/metrics"), null, consoleMapTiles, null));
+                    URI.create("http://" + EmbeddedSettings.HOST + ":" + metrics.port() + "/metrics"), null, consoleMapTiles, null,
+                    SINK_DEAD_LETTER_TOPICS));
             running.push(console);
         } catch (RuntimeException | Error e) {
             // An Error too (e.g. a class built against another version): the broker's threads and the
@@ -241,8 +244,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 Map.of("bootstrap.servers", bootstrapServers()))) {
             Set<String> existing = admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            List<org.apache.kafka.clients.admin.NewTopic> missing = java.util.stream.Stream.of("warehouse", "lake")
-                    .map(sink -> Topics.DEAD_LETTER + "." + sink).filter(topic -> !existing.contains(topic))
+            List<org.apache.kafka.clients.admin.NewTopic> missing = SINK_DEAD_LETTER_TOPICS.stream().filter(topic -> !existing.contains(topic))
                     .map(topic -> new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)).toList();
             admin.createTopics(missing).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {

@@ -85,9 +85,10 @@ class ConsoleIT {
     void start() throws Exception {
         settings = EmbeddedSettings.onFreePorts(dataDir, new BatchPolicy(BatchPolicy.DEFAULT_MAX_RECORDS, BatchPolicy.DEFAULT_MAX_BYTES,
                 Duration.ofSeconds(2)));
-        // The v4 sample reading is of November 2025: kept whatever the date the test runs on.
+        // The v4 sample reading is of November 2025: kept whatever the date the test runs on. Positions are kept
+        // 30 days in the warehouse: a tracker's reading of 2025 is the warehouse sink's dead letter (expired).
         pipeline = new EmbeddedPipeline(settings, new PrintStream(new ByteArrayOutputStream()))
-                .withRetention(Map.of("env_readings", 0, "positions", 0, "lake", 0)).start();
+                .withRetention(Map.of("env_readings", 0, "positions", 30, "lake", 0)).start();
         console = "http://127.0.0.1:" + settings.consolePort() + "/";
 
         DeviceProvisioning registry = new DeviceProvisioning(settings.devicesFile());
@@ -108,6 +109,7 @@ class ConsoleIT {
         MqttClient tracker = connect("trk-0017", "s2");
         tracker.publish("dt/gps-tracker/trk-0017/v1", ("trk-0017," + t0 + ",35.681236,139.767125,12.6,270").getBytes(StandardCharsets.UTF_8),
                 1, false);
+        tracker.publish("dt/gps-tracker/trk-0017/v1", "trk-0017,1763933600,35.6,139.7,10.0,90".getBytes(StandardCharsets.UTF_8), 1, false);
         tracker.disconnect();
         await().atMost(WAIT).ignoreExceptions().until(() -> count("SELECT count(*) FROM iot.env_readings WHERE device_id = 'env-0001'") == READINGS
                 && count("SELECT count(*) FROM iot.positions WHERE device_id = 'trk-0017'") == 1);
@@ -136,15 +138,17 @@ class ConsoleIT {
     @Order(1)
     void theFlowShowsEachStageWithTheReadingsThatPassedIt() throws Exception {
         open("#/flow");
-        // The good readings, 3 bad ones and a position accepted by the bridge; the streams app dead-letters
-        // the 3 (out of range, unreadable, unknown format); both sinks store the rest.
-        awaitText("[data-stage='bridge'] [data-figure='total']", Integer.toString(READINGS + 4));
-        awaitText("[data-stage='streams'] [data-figure='total']", Integer.toString(READINGS + 4));
+        // The good readings, 3 bad ones and 2 positions accepted by the bridge; the streams app dead-letters
+        // the 3 (out of range, unreadable, unknown format); the lake stores the rest, the warehouse all but
+        // the position of 2025 (expired).
+        awaitText("[data-stage='bridge'] [data-figure='total']", Integer.toString(READINGS + 5));
+        awaitText("[data-stage='streams'] [data-figure='total']", Integer.toString(READINGS + 5));
         awaitText("[data-stage='streams'] [data-figure='deadletters']", "3");
         awaitText("[data-stage='iot-warehouse-sink'] [data-figure='total']", Integer.toString(READINGS + 1));
-        awaitText("[data-stage='iot-lake-sink'] [data-figure='total']", Integer.toString(READINGS + 1));
+        awaitText("[data-stage='iot-warehouse-sink'] [data-figure='deadletters']", "1");
+        awaitText("[data-stage='iot-lake-sink'] [data-figure='total']", Integer.toString(READINGS + 2));
         // A rate appears once two reads of the metrics are a second apart.
-        new WebDriverWait(browser, WAIT).until(d -> text("[data-stage='bridge'] [data-figure='rate']").endsWith("/s"));
+        waitFor().until(d -> text("[data-stage='bridge'] [data-figure='rate']").endsWith("/s"));
         screenshot("flow");
         assertNoConsoleErrors();
     }
@@ -153,10 +157,14 @@ class ConsoleIT {
     @Order(2)
     void deadLettersAreShownByReasonAndTheirPayloadsAsText() throws Exception {
         open("#/deadletters");
-        awaitText("tr[data-reason='out-of-range:humidity_pct'] [data-figure='count']", "1");
-        awaitText("tr[data-reason='unknown-format'] [data-figure='count']", "1");
-        WebElement page = browser.findElement(By.id("page"));
-        assertThat(page.getText()).contains("humidity_pct 140 is outside 0..100 %").contains("<img src=x onerror=alert(1)>");
+        awaitText("table[data-topic='iot.deadletter'] tr[data-reason='out-of-range:humidity_pct'] [data-figure='count']", "1");
+        awaitText("table[data-topic='iot.deadletter'] tr[data-reason='unknown-format'] [data-figure='count']", "1");
+        // The sinks' dead letters beside them: the warehouse refused the tracker's reading of 2025.
+        awaitText("table[data-topic='iot.deadletter.warehouse'] tr[data-reason='expired'] [data-figure='count']", "1");
+        assertThat(text("table[data-topic='iot.deadletter.warehouse'] tr[data-reason='expired'] + tr")).contains("trk-0017");
+        assertThat(run("deadletters", "list", "--topic", "iot.deadletter.warehouse", "--kafka", pipeline.bootstrapServers()))
+                .containsPattern("iot.deadletter.warehouse/\\d+@\\d+ .* trk-0017 .* expired").contains("1 dead letters");
+        assertThat(text("#page")).contains("humidity_pct 140 is outside 0..100 %").contains("<img src=x onerror=alert(1)>");
         assertThat(browser.findElements(By.cssSelector("#page img"))).as("a payload's markup is shown, never parsed").isEmpty();
         screenshot("deadletters");
 
@@ -168,8 +176,8 @@ class ConsoleIT {
         assertThat(newest.records()).hasSizeLessThan(3).allSatisfy(letter -> assertThat(all).noneMatch(other ->
                 other.partition() == letter.partition() && other.offset() > letter.offset()));
 
-        browser.findElement(By.cssSelector("tr[data-reason='unknown-format'] + tr button[data-letter]")).click();
-        new WebDriverWait(browser, WAIT).until(d -> text("#letter").contains("iot.format.version"));
+        click("tr[data-reason='unknown-format'] + tr button[data-letter]");
+        waitFor().until(d -> text("#letter").contains("iot.format.version"));
         assertThat(text("#letter-payload")).contains("0000  04 ");
         assertNoConsoleErrors();
     }
@@ -196,7 +204,7 @@ class ConsoleIT {
                 List<WebElement> replay = browser.findElements(By.cssSelector(button));
                 if (!replay.isEmpty() && replay.get(0).isEnabled()) {
                     replay.get(0).click();
-                    new WebDriverWait(browser, WAIT).until(d -> text("#replay-message").startsWith("Replayed"));
+                    waitFor().until(d -> text("#replay-message").startsWith("Replayed"));
                 }
             } catch (StaleElementReferenceException e) {
                 // The page re-rendered between finding the button and pressing it: press the new one next round.
@@ -204,7 +212,7 @@ class ConsoleIT {
             return false;
         });
         assertThat(text("#replay-message")).matches("Replayed \\d+ dead letters of unknown-format; \\d+ had been replayed before\\.");
-        new WebDriverWait(browser, WAIT).until(d -> "Replay 0".equals(text(button)) && !d.findElement(By.cssSelector(button)).isEnabled());
+        waitFor().until(d -> "Replay 0".equals(text(button)) && !d.findElement(By.cssSelector(button)).isEnabled());
         // For two batch ages and more, it stays stored once: a doubled reading would show by then.
         await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10))
                 .until(() -> count("SELECT count(*) FROM iot.env_readings WHERE source_format = 'env-sensor/v4'") == 1);
@@ -216,15 +224,15 @@ class ConsoleIT {
     void devicesShowTheirFormatAndACommandSentFromThePageIsPending() throws Exception {
         open("#/devices");
         awaitText("tr[data-device='trk-0017'] [data-figure='format']", "gps-tracker/v1");
-        new WebDriverWait(browser, WAIT).until(d -> text("tr[data-device='env-0001'] [data-figure='format']").startsWith("env-sensor/v"));
+        waitFor().until(d -> text("tr[data-device='env-0001'] [data-figure='format']").startsWith("env-sensor/v"));
         new Select(browser.findElement(By.cssSelector("#command-form select"))).selectByValue("trk-0017");
         browser.findElement(By.cssSelector("#command-form input[name='name']")).sendKeys("set-interval");
         WebElement payload = browser.findElement(By.cssSelector("#command-form input[name='payload']"));
         payload.clear();
         payload.sendKeys("{\"interval_s\":60}");
         browser.findElement(By.cssSelector("#command-form button")).click();
-        new WebDriverWait(browser, WAIT).until(d -> text("#command-message").startsWith("Command "));
-        new WebDriverWait(browser, WAIT).until(d -> text("tr[data-device='trk-0017'] [data-figure='commands']").contains("set-interval (device"));
+        waitFor().until(d -> text("#command-message").startsWith("Command "));
+        waitFor().until(d -> text("tr[data-device='trk-0017'] [data-figure='commands']").contains("set-interval (device"));
         screenshot("devices");
 
         // A fleet is searched and paged, not sent whole: 120 more trackers, 100 to a page.
@@ -233,21 +241,21 @@ class ConsoleIT {
             fleet.add(new DeviceProvisioning.NewDevice(String.format("fleet-%03d", i), "gps-tracker", "secret-" + i));
         }
         new DeviceProvisioning(settings.devicesFile()).putAll(fleet, 1_000);
-        new WebDriverWait(browser, WAIT).until(d -> text("#devices-summary").startsWith("122 devices in the registry, 1 to 100 shown"));
-        assertThat(browser.findElements(By.cssSelector("#devices tr[data-device]"))).hasSize(100);
+        waitFor().until(d -> text("#devices-summary").startsWith("122 devices in the registry, 1 to 100 shown"));
+        waitFor().until(d -> d.findElements(By.cssSelector("#devices tr[data-device]")).size() == 100);
         browser.findElement(By.id("devices-next")).click();
-        new WebDriverWait(browser, WAIT).until(d -> d.findElements(By.cssSelector("#devices tr[data-device]")).size() == 22);
-        assertThat(browser.findElement(By.id("devices-next")).isEnabled()).isFalse();
+        waitFor().until(d -> d.findElements(By.cssSelector("#devices tr[data-device]")).size() == 22);
+        waitFor().until(d -> !d.findElement(By.id("devices-next")).isEnabled());
         browser.findElement(By.id("device-search")).sendKeys("trk");
-        new WebDriverWait(browser, WAIT).until(d -> text("#devices-summary").startsWith("1 device with \"trk\" in their id"));
-        assertThat(browser.findElements(By.cssSelector("#devices tr[data-device]"))).extracting(e -> e.getAttribute("data-device"))
-                .containsExactly("trk-0017");
+        waitFor().until(d -> text("#devices-summary").startsWith("1 device with \"trk\" in their id"));
+        waitFor().until(d -> d.findElements(By.cssSelector("#devices tr[data-device]")).stream().map(e -> e.getAttribute("data-device"))
+                .toList().equals(List.of("trk-0017")));
 
         payload.clear();
         payload.sendKeys("{not json");
         browser.findElement(By.cssSelector("#command-form input[name='name']")).sendKeys("x");
         browser.findElement(By.cssSelector("#command-form button")).click();
-        new WebDriverWait(browser, WAIT).until(d -> text("#command-message").startsWith("Not sent: the payload is not JSON"));
+        waitFor().until(d -> text("#command-message").startsWith("Not sent: the payload is not JSON"));
         assertNoConsoleErrors("400"); // the refused command's response, which the page then explains
     }
 
@@ -256,7 +264,7 @@ class ConsoleIT {
     void theMapShowsTheLatestPositionOfEachTracker() throws Exception {
         open("#/map");
         awaitText("#positions tr[data-device='trk-0017'] td:nth-child(3)", "35.681236");
-        new WebDriverWait(browser, WAIT).until(d -> !d.findElements(By.cssSelector("#map path.leaflet-interactive")).isEmpty());
+        waitFor().until(d -> !d.findElements(By.cssSelector("#map path.leaflet-interactive")).isEmpty());
         screenshot("map");
         assertNoConsoleErrors();
     }
@@ -265,11 +273,11 @@ class ConsoleIT {
     @Order(6)
     void theReadingsChartShowsTheChosenSensor() throws Exception {
         open("#/readings");
-        new WebDriverWait(browser, WAIT).until(d -> text("#readings-summary").startsWith(READINGS + " readings of env-0001 (last 24 hours)"));
+        waitFor().until(d -> text("#readings-summary").startsWith(READINGS + " readings of env-0001 (last 24 hours)"));
         assertThat(browser.findElements(By.cssSelector("#chart canvas"))).isNotEmpty();
         screenshot("readings");
         new Select(browser.findElement(By.id("range"))).selectByVisibleText("everything stored");
-        new WebDriverWait(browser, WAIT).until(d -> text("#readings-summary").startsWith((READINGS + 1) + " readings of env-0001 (everything stored)"));
+        waitFor().until(d -> text("#readings-summary").startsWith((READINGS + 1) + " readings of env-0001 (everything stored)"));
         assertNoConsoleErrors();
     }
 
@@ -296,13 +304,37 @@ class ConsoleIT {
     }
 
     private void awaitText(String css, String expected) {
-        new WebDriverWait(browser, WAIT).withMessage(() -> css + " should read " + expected + ", reads " + text(css))
+        waitFor().withMessage(() -> css + " should read " + expected + ", reads " + text(css))
                 .until(d -> expected.equals(text(css)));
     }
 
+    /** Clicks the first element matching {@code css}, found again if the page re-rendered meanwhile. */
+    private void click(String css) {
+        waitFor().until(d -> {
+            d.findElement(By.cssSelector(css)).click();
+            return true;
+        });
+    }
+
+    /** A wait that looks again when the page re-rendered (every few seconds) between finding an element and reading it. */
+    private WebDriverWait waitFor() {
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        wait.ignoring(StaleElementReferenceException.class);
+        return wait;
+    }
+
+    /** The text of the first element matching {@code css} ("" if none), read again if the page re-rendered meanwhile. */
     private String text(String css) {
-        List<WebElement> found = browser.findElements(By.cssSelector(css));
-        return found.isEmpty() ? "" : found.get(0).getText().strip();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                List<WebElement> found = browser.findElements(By.cssSelector(css));
+                return found.isEmpty() ? "" : found.get(0).getText().strip();
+            } catch (StaleElementReferenceException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** No error in the browser's console since the last look (the log is read and emptied), except those expected. */
@@ -339,14 +371,16 @@ class ConsoleIT {
         return Files.readAllBytes(Path.of("..", "streams-app", "src", "test", "resources", "descriptors", "env-sensor", "v4", "normal.bin"));
     }
 
-    private static void run(String... args) {
+    private static String run(String... args) {
         StringWriter err = new StringWriter();
         PrintStream previous = System.out;
-        System.setOut(new PrintStream(new ByteArrayOutputStream(), true));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
         try {
             assertThat(Pipeline.commandLine().setErr(new PrintWriter(err)).execute(args)).as(String.join(" ", args) + ": " + err).isZero();
         } finally {
             System.setOut(previous);
         }
+        return out.toString(StandardCharsets.UTF_8);
     }
 }

@@ -357,7 +357,7 @@ class OperatorCommandsIT {
             // The console as the chart runs it, its flow from Prometheus, shows what the embedded one reads from the metrics URL.
             try (ConsoleServer deployed = ConsoleServer.start("127.0.0.1", 0, new ConsoleServer.Sources(pipeline.bootstrapServers(),
                     pipeline.registryUrl(), pipeline.warehouse().jdbcUrl(), "iot", "iot", settings.devicesFile(), null,
-                    URI.create(prometheus.url()), null, null))) {
+                    URI.create(prometheus.url()), null, null, EmbeddedPipeline.SINK_DEAD_LETTER_TOPICS))) {
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(flowTotals(deployed.port()))
                         .isEqualTo(flowTotals(settings.consolePort())).containsKeys("bridge", "streams", "iot-warehouse-sink", "iot-lake-sink"));
             }

@@ -85,9 +85,19 @@ final class ConsoleApi {
         };
     }
 
-    /** Counts by reason, with the newest letters of each as samples. */
+    /** The streams app's dead letters and each sink's: counts by reason, with the newest letters of each as samples. */
     private Map<String, Object> deadLetters() {
-        DeadLetters.Letters read = DeadLetters.newest(sources.bootstrapServers(), DEAD_LETTER_WINDOW);
+        Map<String, Object> all = new LinkedHashMap<>(summary(Topics.DEAD_LETTER));
+        List<Map<String, Object>> sinks = new ArrayList<>();
+        for (String topic : sources.sinkDeadLetterTopics()) {
+            sinks.add(summary(topic));
+        }
+        all.put("sinks", sinks);
+        return all;
+    }
+
+    private Map<String, Object> summary(String topic) {
+        DeadLetters.Letters read = DeadLetters.newest(sources.bootstrapServers(), topic, DEAD_LETTER_WINDOW);
         List<DeadLetters.Letter> letters = read.letters();
         Map<String, List<DeadLetters.Letter>> byReason = new TreeMap<>();
         letters.forEach(letter -> byReason.computeIfAbsent(Objects.toString(letter.reason(), "(none)"), r -> new ArrayList<>())
@@ -96,17 +106,23 @@ final class ConsoleApi {
                 .sorted(Comparator.comparing((Map.Entry<String, List<DeadLetters.Letter>> e) -> -e.getValue().size())
                         .thenComparing(Map.Entry::getKey))
                 .map(entry -> {
-                    List<DeadLetters.Letter> all = entry.getValue();
+                    List<DeadLetters.Letter> each = entry.getValue();
                     Map<String, Object> reason = new LinkedHashMap<>();
                     reason.put("reason", entry.getKey());
-                    reason.put("count", all.size());
-                    reason.put("replayable", all.stream().filter(l -> l.replayable() && !l.replayed()).count());
-                    reason.put("replayed", all.stream().filter(DeadLetters.Letter::replayed).count());
-                    reason.put("samples", all.stream().sorted(Comparator.comparing(DeadLetters.Letter::deadLetteredAt).reversed())
+                    reason.put("count", each.size());
+                    reason.put("replayable", each.stream().filter(l -> l.replayable() && !l.replayed()).count());
+                    reason.put("replayed", each.stream().filter(DeadLetters.Letter::replayed).count());
+                    reason.put("samples", each.stream().sorted(Comparator.comparing(DeadLetters.Letter::deadLetteredAt).reversed())
                             .limit(SAMPLES_PER_REASON).map(ConsoleApi::sample).toList());
                     return reason;
                 }).toList();
-        return Map.of("total", letters.size(), "complete", read.complete(), "window", DEAD_LETTER_WINDOW, "reasons", reasons);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("topic", topic);
+        summary.put("total", letters.size());
+        summary.put("complete", read.complete());
+        summary.put("window", DEAD_LETTER_WINDOW);
+        summary.put("reasons", reasons);
+        return summary;
     }
 
     private static Map<String, Object> sample(DeadLetters.Letter letter) {
@@ -124,10 +140,9 @@ final class ConsoleApi {
 
     private Map<String, Object> letter(String id) throws NotFound {
         DeadLetters.Letter letter = DeadLetters.one(sources.bootstrapServers(), id)
-                .orElseThrow(() -> new NotFound("no dead letter " + id + " in " + Topics.DEAD_LETTER));
+                .orElseThrow(() -> new NotFound("no dead letter " + id));
         Map<String, Object> shown = sample(letter);
         shown.put("reason", letter.reason());
-        shown.put("topic", Topics.DEAD_LETTER);
         shown.put("key", letter.key() == null ? null : SafeText.of(letter.key()));
         shown.put("headers", letter.headers());
         shown.put("payload", SafeText.payload(letter.payload()));

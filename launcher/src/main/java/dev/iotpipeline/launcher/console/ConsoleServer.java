@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,9 +49,11 @@ public final class ConsoleServer implements AutoCloseable {
      * @param prometheusUrl a Prometheus server scraping every component (its HTTP API)
      * @param mapTilesUrl a Leaflet tile URL template for the map's background, or null for the bundled coastlines
      * @param login the one user allowed in (HTTP Basic), or null for none (the embedded console, on 127.0.0.1)
+     * @param sinkDeadLetterTopics the sinks' dead-letter topics (errors.deadletterqueue.topic.name)
      */
     public record Sources(String bootstrapServers, String registryUrl, String jdbcUrl, String jdbcUser, String jdbcPassword,
-                          Path devicesFile, URI metricsUrl, URI prometheusUrl, String mapTilesUrl, Login login) {
+                          Path devicesFile, URI metricsUrl, URI prometheusUrl, String mapTilesUrl, Login login,
+                          List<String> sinkDeadLetterTopics) {
         public Sources {
             if ((metricsUrl == null) == (prometheusUrl == null)) {
                 throw new IllegalArgumentException("the console reads metrics from a metrics URL or from Prometheus: give one of them");

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,7 @@ class ConsoleServerTest {
 
     private String start(ConsoleServer.Login login) {
         server = ConsoleServer.start("127.0.0.1", 0, new ConsoleServer.Sources("127.0.0.1:1", "http://127.0.0.1:1", "jdbc:postgresql://127.0.0.1:1/iot",
-                "iot", "iot", Path.of("devices.json"), URI.create("http://127.0.0.1:1/metrics"), null, null, login));
+                "iot", "iot", Path.of("devices.json"), URI.create("http://127.0.0.1:1/metrics"), null, null, login, List.of()));
         return "http://127.0.0.1:" + server.port();
     }
 
