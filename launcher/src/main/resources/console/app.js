@@ -191,7 +191,7 @@ pages.devices = {
         ? el('pre', {}, d.pendingCommands.map((c) => `${c.name} (${c.target}, expires ${time(c.expiresTime)})`).join('\n')) : '–';
       table.append(el('tr', { 'data-device': d.id },
         el('td', {}, d.id), el('td', {}, d.type), el('td', {}, d.enabled ? 'yes' : 'no'), el('td', {}, time(d.lastSeen)),
-        el('td', { 'data-figure': 'format' }, d.formatVersion || '–'), el('td', {}, shadow), el('td', { 'data-figure': 'commands' }, commands)));
+        el('td', { 'data-figure': 'format' }, d.formatVersion || '–'), el('td', { 'data-figure': 'shadow' }, shadow), el('td', { 'data-figure': 'commands' }, commands)));
     }
     show(this.table, table);
   },

@@ -222,8 +222,13 @@ class ConsoleIT {
     @Test
     @Order(4)
     void devicesShowTheirFormatAndACommandSentFromThePageIsPending() throws Exception {
+        run("shadow", "set", "env-0001", "{\"interval_s\":60}", "--type", "env-sensor", "--kafka", pipeline.bootstrapServers(),
+                "--registry", pipeline.registryUrl());
         open("#/devices");
         awaitText("tr[data-device='trk-0017'] [data-figure='format']", "gps-tracker/v1");
+        // The shadow the streams app keeps: desired as set, nothing reported yet, so all of it is the delta.
+        waitFor().until(d -> text("tr[data-device='env-0001'] [data-figure='shadow']").contains("desired  {\"interval_s\":60}")
+                && text("tr[data-device='env-0001'] [data-figure='shadow']").contains("delta    {\"interval_s\":60}"));
         waitFor().until(d -> text("tr[data-device='env-0001'] [data-figure='format']").startsWith("env-sensor/v"));
         new Select(browser.findElement(By.cssSelector("#command-form select"))).selectByValue("trk-0017");
         browser.findElement(By.cssSelector("#command-form input[name='name']")).sendKeys("set-interval");
