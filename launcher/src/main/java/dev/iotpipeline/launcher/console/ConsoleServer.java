@@ -1,6 +1,7 @@
 package dev.iotpipeline.launcher.console;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializerProvider;
@@ -74,6 +75,8 @@ public final class ConsoleServer implements AutoCloseable {
     static final int MAX_FAILED_LOGINS = 10;
     static final Duration FAILED_LOGIN_WINDOW = Duration.ofMinutes(5);
     private static final int MAX_ADDRESSES_TRACKED = 10_000;
+    /** The largest request body (a replay filter, a command): 64 KiB. */
+    static final int MAX_BODY = 64 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new SimpleModule()
             .addSerializer(Instant.class, new StdSerializer<>(Instant.class) {
                 @Override
@@ -156,27 +159,33 @@ public final class ConsoleServer implements AutoCloseable {
 
     private void api(HttpExchange exchange, String route) throws IOException {
         String method = exchange.getRequestMethod();
-        Map<String, String> query = query(exchange.getRequestURI());
         try {
             if ("POST".equals(method)) {
                 if (!sameOriginJson(exchange)) {
                     json(exchange, 403, Map.of("error", "POST needs Content-Type application/json from the console's own origin"));
                     return;
                 }
-                JsonNode body;
+                byte[] bytes;
                 try (InputStream in = exchange.getRequestBody()) {
-                    body = JSON.readTree(in.readNBytes(64 * 1024));
+                    bytes = in.readNBytes(MAX_BODY + 1);
                 }
+                if (bytes.length > MAX_BODY) {
+                    json(exchange, 413, Map.of("error", "a request body holds " + MAX_BODY + " bytes at most"));
+                    return;
+                }
+                JsonNode body = bytes.length == 0 ? null : JSON.readTree(bytes);
                 json(exchange, 200, api.post(route, body == null ? JSON.createObjectNode() : body));
             } else if ("GET".equals(method)) {
-                json(exchange, 200, api.get(route, query));
+                json(exchange, 200, api.get(route, query(exchange.getRequestURI())));
             } else {
                 json(exchange, 405, Map.of("error", "method not allowed"));
             }
         } catch (ConsoleApi.NotFound e) {
             json(exchange, 404, Map.of("error", e.getMessage()));
-        } catch (IllegalArgumentException e) {
-            json(exchange, 400, Map.of("error", e.getMessage()));
+        } catch (IllegalArgumentException e) { // also a query that is not URL-encoded
+            json(exchange, 400, Map.of("error", String.valueOf(e.getMessage())));
+        } catch (JsonProcessingException e) {
+            json(exchange, 400, Map.of("error", "the body is not JSON: " + e.getOriginalMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             json(exchange, 503, Map.of("error", "interrupted"));

@@ -102,6 +102,7 @@ final class WorkerShapedMBeans {
             return value;
         }
 
+        // Read-only, as the worker's metric MBeans are: nothing sets or invokes them.
         @Override
         public void setAttribute(Attribute attribute) {
             throw new UnsupportedOperationException();
