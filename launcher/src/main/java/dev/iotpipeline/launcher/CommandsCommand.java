@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:", "  ./pipeline command send --device env-0001 --type env-sensor reboot",
             "  ./pipeline command send --all-of-type env-sensor set-interval '{\"interval_s\":60}' --max-rate 100",
             "  ./pipeline command status <COMMAND_ID>"})
-final class CommandsCommand {
+public final class CommandsCommand {
 
     static final class Target {
         @Option(names = "--device", description = "One device id.")
@@ -74,22 +74,31 @@ final class CommandsCommand {
                 System.err.println("ERROR: --device needs --type (the topic the command is delivered on)");
                 return 2;
             }
-            Instant now = Instant.now();
-            Command command = Command.newBuilder()
-                    .setCommandId(UUID.randomUUID().toString())
-                    .setTarget(target.all ? CommandTarget.ALL : target.deviceId != null ? CommandTarget.DEVICE : CommandTarget.DEVICE_TYPE)
-                    .setDeviceId(target.deviceId)
-                    .setDeviceType(target.deviceId != null ? typeOfDevice : target.deviceType)
-                    .setName(name)
-                    .setPayload(payload)
-                    .setCreatedTime(now)
-                    .setExpiresTime(now.plus(expiresIn))
-                    .setMaxRatePerSecond(maxRate)
-                    .build();
-            kafka.send(Topics.COMMANDS, command.getCommandId(), command);
+            Command command = send(kafka, target.all ? CommandTarget.ALL : target.deviceId != null ? CommandTarget.DEVICE
+                    : CommandTarget.DEVICE_TYPE, target.deviceId, target.deviceId != null ? typeOfDevice : target.deviceType, name, payload,
+                    expiresIn, maxRate);
             System.out.println(command.getCommandId());
             return 0;
         }
+    }
+
+    /** A new command with its own id, created now, on {@link Topics#COMMANDS} once Kafka has it (the console sends through here too). */
+    public static Command send(KafkaOptions kafka, CommandTarget target, String deviceId, String deviceType, String name, String payload,
+                               Duration expiresIn, Integer maxRatePerSecond) throws InterruptedException {
+        Instant now = Instant.now();
+        Command command = Command.newBuilder()
+                .setCommandId(UUID.randomUUID().toString())
+                .setTarget(target)
+                .setDeviceId(deviceId)
+                .setDeviceType(deviceType)
+                .setName(name)
+                .setPayload(payload)
+                .setCreatedTime(now)
+                .setExpiresTime(now.plus(expiresIn))
+                .setMaxRatePerSecond(maxRatePerSecond)
+                .build();
+        kafka.send(Topics.COMMANDS, command.getCommandId(), command);
+        return command;
     }
 
     @picocli.CommandLine.Command(name = "status", mixinStandardHelpOptions = true,

@@ -1,7 +1,6 @@
 package dev.iotpipeline.launcher;
 
 import dev.iotpipeline.bridge.DevicesCommand;
-import dev.iotpipeline.embedded.PostgresServer;
 import dev.iotpipeline.launcher.console.ConsoleServer;
 import java.io.IOException;
 import java.net.URI;
@@ -41,17 +40,8 @@ final class ConsoleCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--warehouse-url", defaultValue = "${env:IOT_WAREHOUSE_URL:-jdbc:postgresql://127.0.0.1:5432/iot}",
-            description = "The warehouse (env IOT_WAREHOUSE_URL, default ${DEFAULT-VALUE}).")
-    String warehouseUrl;
-
-    @Option(names = "--warehouse-user", defaultValue = "${env:IOT_WAREHOUSE_USER:-" + PostgresServer.USER + "}",
-            description = "Warehouse user; read-only access is enough (env IOT_WAREHOUSE_USER, default ${DEFAULT-VALUE}).")
-    String warehouseUser;
-
-    @Option(names = "--warehouse-password", defaultValue = "${env:IOT_WAREHOUSE_PASSWORD:-" + PostgresServer.PASSWORD + "}",
-            description = "Warehouse password (env IOT_WAREHOUSE_PASSWORD).")
-    String warehousePassword;
+    @Mixin
+    WarehouseOptions warehouseOptions = new WarehouseOptions();
 
     @Option(names = "--metrics-url", defaultValue = "${env:IOT_METRICS_URL:-http://127.0.0.1:9464/metrics}",
             description = "Every component's metrics in one Prometheus text (./pipeline up's; env IOT_METRICS_URL, default ${DEFAULT-VALUE}).")
@@ -96,8 +86,8 @@ final class ConsoleCommand implements Callable<Integer> {
         boolean prometheus = !prometheusUrl.isBlank();
         ConsoleServer console;
         try {
-            console = ConsoleServer.start(host, port, new ConsoleServer.Sources(kafka.bootstrapServers, kafka.registryUrl, warehouseUrl,
-                    warehouseUser, warehousePassword, file.path(), prometheus ? null : metricsUrl,
+            console = ConsoleServer.start(host, port, new ConsoleServer.Sources(kafka.bootstrapServers, kafka.registryUrl, warehouseOptions.url,
+                    warehouseOptions.user, warehouseOptions.password, file.path(), prometheus ? null : metricsUrl,
                     prometheus ? URI.create(prometheusUrl.strip()) : null, mapTiles.isBlank() ? null : mapTiles.strip(), login,
                     sinkDeadLetterTopics.stream().map(String::strip).filter(t -> !t.isEmpty()).toList()));
         } catch (RuntimeException e) {

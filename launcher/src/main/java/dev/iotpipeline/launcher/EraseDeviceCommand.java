@@ -5,7 +5,6 @@ import dev.iotpipeline.bridge.DevicesCommand;
 import dev.iotpipeline.connect.lake.erase.ErasureResult;
 import dev.iotpipeline.connect.lake.erase.LakeEraser;
 import dev.iotpipeline.connect.warehouse.DeviceErasure;
-import dev.iotpipeline.embedded.PostgresServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -55,17 +54,8 @@ final class EraseDeviceCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--warehouse-url", defaultValue = "${env:IOT_WAREHOUSE_URL:-jdbc:postgresql://127.0.0.1:5432/iot}",
-            description = "The warehouse (env IOT_WAREHOUSE_URL, default ${DEFAULT-VALUE}).")
-    String warehouseUrl;
-
-    @Option(names = "--warehouse-user", defaultValue = "${env:IOT_WAREHOUSE_USER:-" + PostgresServer.USER + "}",
-            description = "Warehouse user (env IOT_WAREHOUSE_USER, default ${DEFAULT-VALUE}).")
-    String warehouseUser;
-
-    @Option(names = "--warehouse-password", defaultValue = "${env:IOT_WAREHOUSE_PASSWORD:-" + PostgresServer.PASSWORD + "}",
-            description = "Warehouse password (env IOT_WAREHOUSE_PASSWORD).")
-    String warehousePassword;
+    @Mixin
+    WarehouseOptions warehouseOptions = new WarehouseOptions();
 
     @Option(names = "--warehouse-schema", defaultValue = "iot", description = "Schema of the warehouse tables (default ${DEFAULT-VALUE}).")
     String warehouseSchema;
@@ -96,7 +86,7 @@ final class EraseDeviceCommand implements Callable<Integer> {
             return 2;
         }
         Map<String, String> lakeSettings = lakeSettings();
-        try (Connection warehouse = DriverManager.getConnection(warehouseUrl, warehouseUser, warehousePassword);
+        try (Connection warehouse = DriverManager.getConnection(warehouseOptions.url, warehouseOptions.user, warehouseOptions.password);
              LakeEraser lake = LakeEraser.open(lakeSettings);
              DeviceTopics topics = new DeviceTopics(kafka)) {
             warehouse.setAutoCommit(false);
@@ -135,7 +125,7 @@ final class EraseDeviceCommand implements Callable<Integer> {
                     + "sinks. Kafka keeps its raw records and dead letters until the topics' retention removes them.%n", id, erasedAt);
             return 0;
         } catch (SQLException e) {
-            System.err.println("ERROR: cannot reach the warehouse at " + warehouseUrl + " (is the pipeline up?): " + e.getMessage());
+            System.err.println("ERROR: cannot reach the warehouse at " + warehouseOptions.url + " (is the pipeline up?): " + e.getMessage());
             return 1;
         } catch (IllegalStateException e) {
             System.err.println("ERROR: " + e.getMessage());

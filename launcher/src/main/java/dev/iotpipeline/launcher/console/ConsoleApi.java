@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotpipeline.bridge.DeviceProvisioning;
+import dev.iotpipeline.launcher.CommandsCommand;
 import dev.iotpipeline.launcher.DeadLetters;
 import dev.iotpipeline.launcher.KafkaOptions;
 import dev.iotpipeline.launcher.SafeText;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.function.Predicate;
 
 /** The console's JSON API: one method per route, plain records and maps out, Jackson writes them. */
@@ -178,11 +178,8 @@ final class ConsoleApi {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("the payload is not JSON: " + e.getOriginalMessage());
         }
-        Instant now = Instant.now();
-        Command command = Command.newBuilder().setCommandId(UUID.randomUUID().toString()).setTarget(CommandTarget.DEVICE)
-                .setDeviceId(device.id()).setDeviceType(device.type()).setName(name).setPayload(payload).setCreatedTime(now)
-                .setExpiresTime(now.plus(COMMAND_EXPIRY)).setMaxRatePerSecond(null).build();
-        KafkaOptions.of(sources.bootstrapServers(), sources.registryUrl()).send(Topics.COMMANDS, command.getCommandId(), command);
+        Command command = CommandsCommand.send(KafkaOptions.of(sources.bootstrapServers(), sources.registryUrl()), CommandTarget.DEVICE,
+                device.id(), device.type(), name, payload, COMMAND_EXPIRY, null);
         return Map.of("commandId", command.getCommandId(), "expiresTime", command.getExpiresTime());
     }
 
