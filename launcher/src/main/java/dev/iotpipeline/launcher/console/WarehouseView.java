@@ -47,15 +47,19 @@ final class WarehouseView {
     /** The newest position of each of these trackers that has one. */
     List<Position> latestPositions(Collection<String> deviceIds) throws SQLException {
         List<Position> positions = new ArrayList<>();
-        try (Connection connection = connect();
-             PreparedStatement query = connection.prepareStatement("SELECT d.id, p.event_time, p.latitude, p.longitude, p.speed_mps,"
-                     + " p.heading_deg FROM unnest(?::text[]) AS d(id) JOIN LATERAL (SELECT * FROM iot.positions WHERE device_id = d.id"
-                     + " ORDER BY event_time DESC LIMIT 1) p ON true ORDER BY d.id")) {
-            query.setArray(1, ids(connection, deviceIds));
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    positions.add(new Position(rows.getString(1), rows.getTimestamp(2).toInstant(), rows.getDouble(3), rows.getDouble(4),
-                            nullable(rows, 5), nullable(rows, 6)));
+        try (Connection connection = connect()) {
+            if (!exists(connection, "iot.positions")) {
+                return positions;
+            }
+            try (PreparedStatement query = connection.prepareStatement("SELECT d.id, p.event_time, p.latitude, p.longitude, p.speed_mps,"
+                    + " p.heading_deg FROM unnest(?::text[]) AS d(id) JOIN LATERAL (SELECT * FROM iot.positions WHERE device_id = d.id"
+                    + " ORDER BY event_time DESC LIMIT 1) p ON true ORDER BY d.id")) {
+                query.setArray(1, ids(connection, deviceIds));
+                try (ResultSet rows = query.executeQuery()) {
+                    while (rows.next()) {
+                        positions.add(new Position(rows.getString(1), rows.getTimestamp(2).toInstant(), rows.getDouble(3), rows.getDouble(4),
+                                nullable(rows, 5), nullable(rows, 6)));
+                    }
                 }
             }
         }
@@ -65,14 +69,18 @@ final class WarehouseView {
     /** An env-sensor's readings since {@code since} (event time), oldest first: the newest {@value #MAX_READINGS} at most. */
     List<Reading> readings(String deviceId, Instant since) throws SQLException {
         List<Reading> readings = new ArrayList<>();
-        try (Connection connection = connect();
-             PreparedStatement query = connection.prepareStatement("SELECT event_time, temperature_c, humidity_pct, battery_pct"
-                     + " FROM iot.env_readings WHERE device_id = ? AND event_time >= ? ORDER BY event_time DESC LIMIT " + MAX_READINGS)) {
-            query.setString(1, deviceId);
-            query.setTimestamp(2, Timestamp.from(since));
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    readings.add(0, new Reading(rows.getTimestamp(1).toInstant(), nullable(rows, 2), nullable(rows, 3), nullable(rows, 4)));
+        try (Connection connection = connect()) {
+            if (!exists(connection, "iot.env_readings")) {
+                return readings;
+            }
+            try (PreparedStatement query = connection.prepareStatement("SELECT event_time, temperature_c, humidity_pct, battery_pct"
+                    + " FROM iot.env_readings WHERE device_id = ? AND event_time >= ? ORDER BY event_time DESC LIMIT " + MAX_READINGS)) {
+                query.setString(1, deviceId);
+                query.setTimestamp(2, Timestamp.from(since));
+                try (ResultSet rows = query.executeQuery()) {
+                    while (rows.next()) {
+                        readings.add(0, new Reading(rows.getTimestamp(1).toInstant(), nullable(rows, 2), nullable(rows, 3), nullable(rows, 4)));
+                    }
                 }
             }
         }
@@ -84,6 +92,9 @@ final class WarehouseView {
         Map<String, LastReading> last = new HashMap<>();
         try (Connection connection = connect()) {
             for (String table : List.of("iot.env_readings", "iot.positions")) {
+                if (!exists(connection, table)) {
+                    continue;
+                }
                 try (PreparedStatement query = connection.prepareStatement("SELECT d.id, r.ingest_time, r.event_time, r.source_format"
                         + " FROM unnest(?::text[]) AS d(id) JOIN LATERAL (SELECT ingest_time, event_time, source_format FROM " + table
                         + " WHERE device_id = d.id ORDER BY event_time DESC LIMIT 1) r ON true")) {
@@ -105,6 +116,16 @@ final class WarehouseView {
         Connection connection = DriverManager.getConnection(jdbcUrl, user, password);
         connection.setReadOnly(true);
         return connection;
+    }
+
+    /** Whether the sink has created the table yet (it does at its first batch of that family). */
+    private static boolean exists(Connection connection, String table) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            query.setString(1, table);
+            try (ResultSet rows = query.executeQuery()) {
+                return rows.next() && rows.getBoolean(1);
+            }
+        }
     }
 
     private static Array ids(Connection connection, Collection<String> deviceIds) throws SQLException {
