@@ -22,14 +22,24 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-async function api(path, body) {
-  const options = body === undefined ? {} : {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-  };
-  const response = await fetch('/api/' + path, options);
+/** Thrown when an answer arrives after the user went to another page: the old page must not draw into the new one. */
+class Left extends Error {}
+let generation = 0;
+
+/** Fetches JSON; throws Left if the page changed meanwhile. */
+async function getJson(url, options) {
+  const asked = generation;
+  const response = await fetch(url, options);
   const json = await response.json().catch(() => ({ error: response.statusText }));
+  if (asked !== generation) throw new Left();
   if (!response.ok) throw new Error(json.error || ('HTTP ' + response.status));
   return json;
+}
+
+async function api(path, body) {
+  return getJson('/api/' + path, body === undefined ? {} : {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
 }
 
 /** Replaces a node's children, leaving out null ones (replaceChildren would print them as "null"). */
@@ -243,7 +253,7 @@ pages.map = {
       if (config.mapTilesUrl) {
         L.tileLayer(config.mapTilesUrl, { maxZoom: 18, attribution: '&copy; OpenStreetMap contributors' }).addTo(this.map);
       } else {
-        const land = await fetch('/land.geojson').then((r) => r.json());
+        const land = await getJson('/land.geojson');
         L.geoJSON(land, { style: { color: '#7d8b99', weight: 1, fillColor: '#eef1e6', fillOpacity: 1 } }).addTo(this.map);
       }
       this.markers = L.layerGroup().addTo(this.map);
@@ -257,7 +267,8 @@ pages.map = {
         .bindTooltip(p.deviceId).addTo(this.markers);
     }
     if (positions.length && !this.fitted) {
-      this.map.fitBounds(positions.map((p) => [p.latitude, p.longitude]), { maxZoom: 5, padding: [40, 40] });
+      // No animation: leaving the page mid-zoom would remove the map under Leaflet's running animation.
+      this.map.fitBounds(positions.map((p) => [p.latitude, p.longitude]), { maxZoom: 5, padding: [40, 40], animate: false });
       this.fitted = true;
     }
     show(this.list, el('table', { id: 'positions' },
@@ -333,6 +344,7 @@ async function refresh() {
     await pages[name].render(document.getElementById('page'));
     status('updated ' + new Date().toLocaleTimeString());
   } catch (e) {
+    if (e instanceof Left) return; // the new page has its own refresh
     status(e.message, true);
   }
   if (name === current) timer = setTimeout(refresh, REFRESH_MS[name]);
@@ -342,6 +354,7 @@ function route() {
   const name = (location.hash.replace(/^#\//, '') || 'flow');
   const next = pages[name] ? name : 'flow';
   if (current && pages[current].leave) pages[current].leave();
+  generation++;
   current = next;
   document.title = pages[next].title + ' · iot-pipeline console';
   document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', a.dataset.page === next));
